@@ -1,0 +1,1 @@
+//! beffroi-player
