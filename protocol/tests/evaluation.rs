@@ -41,6 +41,26 @@ fn news(id: &str, from: &str, until: &str) -> NewsItem {
     }
 }
 
+fn event(id: &str, start: &str, end: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "source": {"kind": "officer", "source_id": id}, "title": {"fr": id},
+        "start": start, "end": end,
+        "location": {"name": "Salle", "address": "Fruges", "commune": "62364"}
+    })
+}
+
+fn reminder(id: &str, ms: u32) -> beffroi_protocol::playlist::Item {
+    beffroi_protocol::playlist::Item {
+        id: id.into(),
+        duration_ms: ms,
+        transition: Default::default(),
+        content: beffroi_protocol::playlist::Content::Waste {
+            prompt: beffroi_protocol::playlist::WastePrompt::Reminder,
+            commune: None,
+        },
+    }
+}
+
 /// Main zone: a default playlist and a morning entry; ticker: news ticker (data-driven) with a
 /// night text entry crossing midnight.
 fn town_hall() -> (Manifest, DataSets) {
@@ -60,8 +80,21 @@ fn town_hall() -> (Manifest, DataSets) {
             playlist("titres", vec![news_ticker("t", 20_000)]),
             playlist("nuit", vec![slide("n", 60_000)]),
             playlist("heure", vec![slide("h", 60_000)]),
+            playlist(
+                "cote",
+                vec![
+                    agenda("semaine", 15_000, 7),
+                    reminder("bac", 10_000),
+                    slide("logo", 5_000),
+                ],
+            ),
         ],
-        &[("main", "jour"), ("ticker", "titres"), ("clock", "heure")],
+        &[
+            ("main", "jour"),
+            ("ticker", "titres"),
+            ("clock", "heure"),
+            ("side", "cote"),
+        ],
         vec![
             entry("matin", "main", "matin", 5, window("02:30", "03:30")),
             entry("repli", "main", "jour", 1, window("02:15", "02:45")),
@@ -77,6 +110,23 @@ fn town_hall() -> (Manifest, DataSets) {
                 news("n3", "2026-03-28T10:00:07Z", "2026-03-29T09:30:11Z"),
             ],
         }),
+        events: Some(
+            serde_json::from_value(serde_json::json!({"events": [
+                event("concert", "2026-10-31T17:00:03+01:00[Europe/Paris]", "2026-10-31T19:00:00+01:00[Europe/Paris]"),
+                event("bourse", "2026-10-24T09:00:00+02:00[Europe/Paris]", "2026-10-24T12:30:17+02:00[Europe/Paris]"),
+                event("marche", "2026-04-04T08:00:11+02:00[Europe/Paris]", "2026-04-04T12:00:00+02:00[Europe/Paris]"),
+            ]}))
+            .unwrap(),
+        ),
+        waste: Some(
+            serde_json::from_value(serde_json::json!({"communes": [{
+                "commune": "62364", "name": "Fruges",
+                "streams": [{"stream": "packaging", "dates": ["2026-03-30", "2026-10-26"]},
+                            {"stream": "glass", "dates": ["2026-10-25"]}],
+                "reminder": {"start": "17:00", "end": "23:00"}
+            }]}))
+            .unwrap(),
+        ),
         ..DataSets::default()
     };
     (m, data)
@@ -273,6 +323,30 @@ fn data_items_with_nothing_to_show_are_skipped() {
         x = c;
     };
     assert_eq!(ticker_changed, ts("2026-10-25T05:00:01Z"));
+    // The evening-before reminder joins the side rotation only on the evening before a
+    // collection (glass on Sunday 25, bac jaune on Monday 26 October).
+    let shows_reminder = |from: &str| {
+        (0..120).any(|k| {
+            let t = ts(from) + SignedDuration::from_secs(10 * k);
+            showing(&ev.program_at(t), "side").is_some_and(|s| s.1 == "bac")
+        })
+    };
+    assert!(
+        shows_reminder("2026-10-24T16:00:00Z"),
+        "Saturday evening, glass on Sunday"
+    );
+    assert!(
+        shows_reminder("2026-10-25T17:00:00Z"),
+        "Sunday evening, bac jaune on Monday"
+    );
+    assert!(
+        !shows_reminder("2026-10-23T16:00:00Z"),
+        "Friday evening, nothing on Saturday"
+    );
+    assert!(
+        !shows_reminder("2026-10-25T12:00:00Z"),
+        "Sunday afternoon, before the window"
+    );
     // An agenda with no event this week is skipped inside a playlist.
     let m2 = manifest(
         "fullscreen",
