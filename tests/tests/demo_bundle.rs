@@ -22,16 +22,32 @@ fn played(at: Timestamp) -> (tempfile::TempDir, beffroi_player::inspect::Report)
 fn demo_bundle_is_playable_and_follows_its_dayparts() {
     let (dir, report) = played(ts("2026-12-01T07:00:00Z"));
     let program = |at: &str| beffroi_player::inspect::program(dir.path(), ts(at)).unwrap();
-    let main_source = |at: &str| program(at).state.program.zones[0].showing.as_ref().unwrap().source.clone();
+    let main_source = |at: &str| {
+        program(at).state.program.zones[0]
+            .showing
+            .as_ref()
+            .unwrap()
+            .source
+            .clone()
+    };
     // Tuesday 1 December, Paris (UTC+1): morning, afternoon default, evening.
-    assert_eq!(main_source("2026-12-01T08:00:00Z"), Source::Schedule("matin".into()));
+    assert_eq!(
+        main_source("2026-12-01T08:00:00Z"),
+        Source::Schedule("matin".into())
+    );
     assert_eq!(main_source("2026-12-01T14:00:00Z"), Source::Default);
-    assert_eq!(main_source("2026-12-01T18:00:00Z"), Source::Schedule("soir".into()));
+    assert_eq!(
+        main_source("2026-12-01T18:00:00Z"),
+        Source::Schedule("soir".into())
+    );
     // The display is off at night and on by day.
     assert!(!program("2026-12-02T02:00:00Z").state.program.display_on);
     assert!(program("2026-12-02T09:00:00Z").state.program.display_on);
     // The version the player reports is the one the server sealed.
-    assert_eq!(program("2026-12-01T08:00:00Z").version, report.bundle.manifest.version);
+    assert_eq!(
+        program("2026-12-01T08:00:00Z").version,
+        report.bundle.manifest.version
+    );
 }
 
 /// Per-second scan: the player's wake-ups (`next_change_after`) land exactly on every change.
