@@ -16,3 +16,6 @@ pub mod schedule;
 pub mod text;
 pub mod time;
 pub mod validate;
+
+#[cfg(test)]
+mod test_util;

@@ -449,14 +449,7 @@ pub fn add_millis(t: Timestamp, ms: i64) -> Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn paris() -> TimeZone {
-        Zone::paris().tz()
-    }
-
-    fn ts(s: &str) -> Timestamp {
-        s.parse().unwrap()
-    }
+    use crate::test_util::{paris, ts};
 
     fn w(start: &str, end: &str) -> Window {
         Window::daily(start.parse().unwrap(), end.parse().unwrap())

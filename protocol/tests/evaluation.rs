@@ -427,3 +427,19 @@ fn alert_overrides_and_lights_a_dark_screen() {
     let p = Evaluator::new(&m, &data).program_at(ts("2026-12-02T06:30:00Z"));
     assert!(p.alert.is_none() && !p.display_on);
 }
+
+#[test]
+fn state_round_trips_through_json() {
+    let (m, data) = town_hall();
+    let ev = Evaluator::new(&m, &data);
+    for t in [
+        "2026-11-10T01:30:01Z",
+        "2026-10-25T03:00:00Z",
+        "2026-11-10T09:00:00Z",
+    ] {
+        let state = ev.state_at(ts(t));
+        let json = serde_json::to_string(&state).unwrap();
+        let back: beffroi_protocol::eval::State = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, state);
+    }
+}

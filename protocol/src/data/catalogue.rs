@@ -625,14 +625,7 @@ impl OrderDeadline {
 mod tests {
     use super::*;
     use crate::data::hours::Slot;
-
-    fn insee(s: &str) -> Insee {
-        s.parse().unwrap()
-    }
-
-    fn tod(s: &str) -> TimeOfDay {
-        s.parse().unwrap()
-    }
+    use crate::test_util::{insee, tod};
 
     fn realistic() -> Catalogue {
         Catalogue {

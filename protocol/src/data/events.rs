@@ -274,16 +274,9 @@ impl EventStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ts(s: &str) -> Timestamp {
-        s.parse().unwrap()
-    }
+    use crate::test_util::{insee, ts};
 
     fn zdt(s: &str) -> ZonedDateTime {
-        s.parse().unwrap()
-    }
-
-    fn insee(s: &str) -> Insee {
         s.parse().unwrap()
     }
 

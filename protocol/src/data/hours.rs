@@ -290,24 +290,8 @@ impl Validate for Exception {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::{d, paris, tod, ts};
     use crate::text::Lang;
-    use crate::time::Zone;
-
-    fn paris() -> TimeZone {
-        Zone::paris().tz()
-    }
-
-    fn ts(s: &str) -> Timestamp {
-        s.parse().unwrap()
-    }
-
-    fn d(s: &str) -> Date {
-        s.parse().unwrap()
-    }
-
-    fn tod(s: &str) -> TimeOfDay {
-        s.parse().unwrap()
-    }
 
     fn slot(days: &[Weekday], start: &str, end: &str) -> Slot {
         Slot {

@@ -170,15 +170,8 @@ pub enum NewsSourceKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::{insee, ts};
     use crate::text::Lang;
-
-    fn ts(s: &str) -> Timestamp {
-        s.parse().unwrap()
-    }
-
-    fn insee(s: &str) -> Insee {
-        s.parse().unwrap()
-    }
 
     fn item(id: &str, published: Option<&str>, communes: &[&str]) -> NewsItem {
         NewsItem {

@@ -361,23 +361,7 @@ pub enum Destination {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::Zone;
-
-    fn paris() -> TimeZone {
-        Zone::paris().tz()
-    }
-
-    fn ts(s: &str) -> Timestamp {
-        s.parse().unwrap()
-    }
-
-    fn d(s: &str) -> Date {
-        s.parse().unwrap()
-    }
-
-    fn insee(s: &str) -> Insee {
-        s.parse().unwrap()
-    }
+    use crate::test_util::{d, insee, paris, ts};
 
     fn dates(list: &[&str]) -> Vec<Date> {
         list.iter().map(|s| d(s)).collect()
