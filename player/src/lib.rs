@@ -5,3 +5,4 @@
 //! sync and cache modules join it in later milestones (see ARCHITECTURE.md).
 
 pub mod inspect;
+pub mod scene;

@@ -147,7 +147,7 @@ impl Default for Theme {
             text: Colour::rgb(0xf5, 0xf7, 0xfa),
             accent: Colour::rgb(0xf2, 0xb7, 0x05),
             alert: Colour::rgb(0xc6, 0x28, 0x28),
-            font: "Atkinson Hyperlegible".into(),
+            font: "Inter".into(),
         }
     }
 }
