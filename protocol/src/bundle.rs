@@ -289,9 +289,10 @@ pub fn write<'b>(
         }
     }
     let blob_dir = dir.join(BLOBS_DIR);
-    fs::create_dir_all(&blob_dir).map_err(io_err(&blob_dir))?;
+    create_dir_durable(&blob_dir)?;
     for (sha, bytes) in &blobs {
-        if !blob_path(dir, sha).is_file() {
+        // A blob already there is kept only if it is intact; a damaged one is replaced.
+        if !blob_is_intact(&blob_path(dir, sha), sha) {
             write_atomic(&blob_dir, sha.as_str(), bytes)?;
         }
     }
@@ -302,6 +303,33 @@ pub fn write<'b>(
             message: e.to_string(),
         })?;
     write_atomic(dir, MANIFEST_FILE, json.as_bytes())
+}
+
+/// True when `path` exists and hashes to `sha256`.
+fn blob_is_intact(path: &Path, sha256: &Sha256) -> bool {
+    fs::File::open(path)
+        .and_then(|mut f| Sha256::of_reader(&mut f))
+        .is_ok_and(|actual| &actual == sha256)
+}
+
+/// Creates `dir` and any missing parents, fsyncing each new directory's parent so that the
+/// new entries survive a power cut (a rename inside a directory whose own entry was lost
+/// would be lost with it).
+pub fn create_dir_durable(dir: &Path) -> Result<(), BundleError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_dir_durable(parent)?;
+        fs::create_dir(dir)
+            .or_else(|e| if dir.is_dir() { Ok(()) } else { Err(e) })
+            .map_err(io_err(dir))?;
+        fs::File::open(parent)
+            .and_then(|d| d.sync_all())
+            .map_err(io_err(parent))
+    } else {
+        fs::create_dir(dir).map_err(io_err(dir))
+    }
 }
 
 /// Replaces `dir/name` with `bytes` so that a crash at any instant leaves either the old file

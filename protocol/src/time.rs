@@ -31,12 +31,11 @@ impl TimeOfDay {
 
     /// `hour:minute`; `None` when out of range (24:00 is accepted).
     pub const fn hm(hour: u16, minute: u16) -> Option<Self> {
-        let m = hour * 60 + minute;
-        if minute < 60 && m <= 24 * 60 {
-            Some(Self(m))
-        } else {
-            None
+        if hour > 24 || minute >= 60 {
+            return None;
         }
+        let m = hour * 60 + minute;
+        if m <= 24 * 60 { Some(Self(m)) } else { None }
     }
 
     /// Minutes since midnight.
@@ -389,23 +388,32 @@ impl Window {
         if let Some(from) = self.from {
             date = date.max(prev_day(from));
         }
+        let mut best: Option<Timestamp> = None;
         for _ in 0..=SEARCH_DAYS + 1 {
             if self.until.is_some_and(|u| date > u) {
-                return None;
+                break;
             }
             if let Some(occ) = self.occurrence_on(tz, date) {
+                // Occurrences of consecutive dates can interleave on a fall-back night (a
+                // window longer than 23 hours), so the earliest boundary may belong to the
+                // next date: look one date further once something is found.
                 let found = occ
                     .spans
                     .iter()
                     .flat_map(|s| [s.start, s.end])
                     .find(|b| *b > t);
-                if found.is_some() {
-                    return found;
+                if let Some(b) = found {
+                    if best.is_some() {
+                        return Some(best.map_or(b, |x| x.min(b)));
+                    }
+                    best = Some(b);
                 }
+            } else if best.is_some() {
+                return best;
             }
             date = next_day(date);
         }
-        None
+        best
     }
 
     /// Reports an empty window and a reversed date range.
@@ -441,9 +449,14 @@ pub fn millis_between(a: Timestamp, b: Timestamp) -> i64 {
     b.duration_since(a).as_millis() as i64
 }
 
-/// `t` moved by `ms` milliseconds.
+/// `t` moved by `ms` milliseconds, saturating at the ends of representable time.
 pub fn add_millis(t: Timestamp, ms: i64) -> Timestamp {
-    t.checked_add(SignedDuration::from_millis(ms)).unwrap_or(t)
+    t.checked_add(SignedDuration::from_millis(ms))
+        .unwrap_or(if ms < 0 {
+            Timestamp::MIN
+        } else {
+            Timestamp::MAX
+        })
 }
 
 #[cfg(test)]

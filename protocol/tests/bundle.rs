@@ -195,3 +195,26 @@ fn oversized_manifest_is_refused_before_parsing() {
     let err = bundle::read(dir.path()).unwrap_err().to_string();
     assert!(err.contains("is more than the"), "{err}");
 }
+
+#[test]
+fn rewriting_replaces_a_damaged_blob_already_on_disk() {
+    let (dir, m) = write_sample();
+    let asset = dir
+        .path()
+        .join("blobs/sha256")
+        .join(m.assets[0].sha256.as_str());
+    std::fs::write(&asset, b"garbage of another length").unwrap();
+    let (_, blobs) = sample();
+    bundle::write(dir.path(), &m, blobs.iter().map(Vec::as_slice)).unwrap();
+    assert_eq!(std::fs::read(&asset).unwrap(), POSTER);
+    bundle::verify_blobs(&bundle::read(dir.path()).unwrap()).unwrap();
+}
+
+#[test]
+fn writes_into_a_directory_that_does_not_exist_yet() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("usb/beffroi/bundle");
+    let (m, blobs) = sample();
+    bundle::write(&dir, &m, blobs.iter().map(Vec::as_slice)).unwrap();
+    assert_eq!(bundle::read(&dir).unwrap().manifest, m);
+}

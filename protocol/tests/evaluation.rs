@@ -443,3 +443,171 @@ fn state_round_trips_through_json() {
         assert_eq!(back, state);
     }
 }
+
+/// Where an independent walker finds a playlist of clocks and news tickers at `t`: item after
+/// item from the anchor, a news ticker shown only if some news is valid when it would begin,
+/// waiting for the next news change when nothing can be shown.
+fn walk_with_news(
+    items: &[(bool, u32)],
+    news: &[(i64, i64)],
+    anchor: Timestamp,
+    t: Timestamp,
+) -> Option<usize> {
+    let at = |s: i64| anchor + SignedDuration::from_secs(s);
+    let valid = |x: Timestamp| news.iter().any(|(a, b)| at(*a) <= x && x < at(*b));
+    let next_change = |x: Timestamp| {
+        news.iter()
+            .flat_map(|(a, b)| [at(*a), at(*b)])
+            .filter(|c| *c > x)
+            .min()
+    };
+    let n = items.len();
+    let (mut x, mut next) = (anchor, 0);
+    loop {
+        match (0..n)
+            .map(|k| (next + k) % n)
+            .find(|&k| !items[k].0 || valid(x))
+        {
+            None => match next_change(x) {
+                Some(c) if c <= t => x = c,
+                _ => return None,
+            },
+            Some(k) => {
+                let end = x + SignedDuration::from_millis(i64::from(items[k].1));
+                if t < end {
+                    return Some(k);
+                }
+                x = end;
+                next = (k + 1) % n;
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// Skipping data items with nothing to show agrees with the walker, including when a data
+    /// change falls exactly on an item boundary (whole seconds make that frequent).
+    #[test]
+    fn skipping_matches_a_naive_walker(
+        items in prop::collection::vec((any::<bool>(), 1u32..6), 1..5),
+        news_spans in prop::collection::vec((0i64..120, 1i64..60), 0..3),
+    ) {
+        let items: Vec<(bool, u32)> = items.into_iter().map(|(n, s)| (n, s * 1000)).collect();
+        let news_spans: Vec<(i64, i64)> = news_spans.into_iter().map(|(a, l)| (a, a + l)).collect();
+        let anchor = ts("2026-11-09T23:00:00Z");
+        let playlist_items = items
+            .iter()
+            .enumerate()
+            .map(|(i, (is_news, ms))| if *is_news { news_ticker(&format!("i{i}"), *ms) } else { slide(&format!("i{i}"), *ms) })
+            .collect();
+        let m = manifest("fullscreen", "Europe/Paris", vec![playlist("p", playlist_items)], &[("main", "p")], vec![]);
+        let at = |s: i64| (anchor + SignedDuration::from_secs(s)).to_string();
+        let data = DataSets {
+            news: Some(NewsData { items: news_spans.iter().enumerate().map(|(i, (a, b))| news(&format!("n{i}"), &at(*a), &at(*b))).collect() }),
+            ..DataSets::default()
+        };
+        let ev = Evaluator::new(&m, &data);
+        for half_seconds in 0..400 {
+            let t = anchor + SignedDuration::from_millis(500 * half_seconds);
+            let got = ev.program_at(t).zones[0].showing.as_ref().map(|s| s.index);
+            prop_assert_eq!(got, walk_with_news(&items, &news_spans, anchor, t), "at +{} ms", 500 * half_seconds);
+        }
+    }
+}
+
+#[test]
+fn regression_news_item_is_not_shown_after_expiring_on_a_cycle_boundary() {
+    // Cycle 30 s from midnight; the news expires at 18:00, a whole number of cycles later.
+    let m = manifest(
+        "fullscreen",
+        "Europe/Paris",
+        vec![playlist(
+            "p",
+            vec![news_ticker("ticker", 15_000), slide("clock", 15_000)],
+        )],
+        &[("main", "p")],
+        vec![],
+    );
+    let data = DataSets {
+        news: Some(NewsData {
+            items: vec![news("n", "2026-11-10T06:00:00Z", "2026-11-10T17:00:00Z")],
+        }),
+        ..DataSets::default()
+    };
+    let ev = Evaluator::new(&m, &data);
+    assert_eq!(
+        showing(&ev.program_at(ts("2026-11-10T16:59:59Z")), "main")
+            .unwrap()
+            .1,
+        "clock"
+    );
+    assert_eq!(
+        showing(&ev.program_at(ts("2026-11-10T17:00:05Z")), "main")
+            .unwrap()
+            .1,
+        "clock"
+    );
+}
+
+#[test]
+fn evaluation_near_the_end_of_time_neither_hangs_nor_panics() {
+    let mut m = manifest(
+        "fullscreen",
+        "UTC",
+        vec![playlist(
+            "p",
+            vec![slide("long", 4_000_000_000), agenda("agenda", 10_000, 7)],
+        )],
+        &[("main", "p")],
+        vec![],
+    );
+    m.schedule
+        .push(entry("late", "main", "p", 1, window("23:00", "01:00")));
+    let data = DataSets {
+        events: Some(serde_json::from_value(serde_json::json!({"events": [event("e", "9999-12-30T10:00:00+00:00[UTC]", "9999-12-30T12:00:00+00:00[UTC]")]})).unwrap()),
+        ..DataSets::default()
+    };
+    let ev = Evaluator::new(&m, &data);
+    for t in [
+        "9999-12-27T12:00:00Z",
+        "9999-12-30T21:59:59Z",
+        "-009999-01-03T00:00:00Z",
+    ] {
+        let _ = ev.state_at(ts(t));
+        let _ = ev.next_change_after(ts(t));
+    }
+}
+
+#[test]
+fn zone_appearing_from_nothing_fades_in_from_its_background() {
+    let (m, data) = town_hall();
+    let ev = Evaluator::new(&m, &data);
+    // The ticker zone is empty until n2 becomes valid at 05:00:01Z; give its item a fade.
+    let mut m2 = m.clone();
+    m2.playlists[2].items[0].transition = beffroi_protocol::playlist::Transition::fade(2_000);
+    let ev2 = Evaluator::new(&m2, &data);
+    assert!(showing(&ev.program_at(ts("2026-10-25T05:00:00Z")), "ticker").is_none());
+    let s = ev2.state_at(ts("2026-10-25T05:00:02Z"));
+    let tr = s.progress[2].transition.as_ref().expect("fading in");
+    assert_eq!(tr.from, None);
+    assert_eq!(tr.started, ts("2026-10-25T05:00:01Z"));
+    assert_eq!(tr.linear_permille, 500);
+}
+
+#[test]
+fn data_change_in_the_middle_of_an_item_lets_it_finish() {
+    let (m, data) = town_hall();
+    let ev = Evaluator::new(&m, &data);
+    // n1 expires at 01:30:13Z while the ticker item (20 s) that began before keeps playing.
+    let before = ev.state_at(ts("2026-10-25T01:30:12Z"));
+    let ticker_started = before.progress[2].item_started.unwrap();
+    let after = ev.program_at(ts("2026-10-25T01:30:14Z"));
+    if ticker_started + SignedDuration::from_secs(20) > ts("2026-10-25T01:30:14Z") {
+        assert_eq!(
+            showing(&after, "ticker"),
+            showing(&before.program, "ticker")
+        );
+    }
+}

@@ -205,3 +205,24 @@ fn new_york_fall_back_repeats_one_oclock_not_two() {
         .unwrap();
     assert_eq!(two.spans.len(), 1);
 }
+
+#[test]
+fn next_boundary_finds_interleaved_occurrences_on_fall_back_night() {
+    // 02:50–02:40 crosses midnight and lasts 23 h 50 min; on 25 October 2026 the occurrence of
+    // the 24th ends in the second 02:40 while the 25th's begins in the first 02:50.
+    let tz = jiff::tz::db().get("Europe/Paris").unwrap();
+    let w = daily(2 * 60 + 50, 2 * 60 + 40);
+    let t = common::ts("2026-10-25T00:45:00Z");
+    assert!(w.matches(&tz, common::ts("2026-10-25T00:50:00Z")));
+    assert_eq!(
+        w.next_boundary_after(&tz, t),
+        Some(common::ts("2026-10-25T00:50:00Z"))
+    );
+}
+
+#[test]
+fn time_of_day_constructor_refuses_huge_hours_without_overflow() {
+    assert_eq!(TimeOfDay::hm(1093, 0), None);
+    assert_eq!(TimeOfDay::hm(24, 0), Some(TimeOfDay::END_OF_DAY));
+    assert_eq!(TimeOfDay::hm(24, 1), None);
+}

@@ -46,7 +46,9 @@ impl Evaluator<'_> {
                     return false;
                 };
                 let filter = event_communes(commune, communes, *all_communes);
-                let until = t + jiff::SignedDuration::from_hours(24 * i64::from(*days));
+                let until = t
+                    .checked_add(jiff::SignedDuration::from_hours(24 * i64::from(*days)))
+                    .unwrap_or(Timestamp::MAX);
                 events.overlapping(&filter, t, until).next().is_some()
             }
             Content::Waste {
@@ -92,9 +94,18 @@ impl Evaluator<'_> {
                 let events = self.data.events.as_ref()?;
                 let filter = event_communes(commune, communes, *all_communes);
                 let ahead = jiff::SignedDuration::from_hours(24 * i64::from(*days));
-                // An event becomes visible `days` before it starts and stops at its end.
+                // An event becomes visible `days` before it starts and stops at its end. The
+                // events are scanned directly, unsorted: this runs on every wake-up.
                 events
-                    .overlapping(&filter, Timestamp::MIN, Timestamp::MAX)
+                    .events
+                    .iter()
+                    .filter(|e| {
+                        filter.is_empty()
+                            || e.location
+                                .commune
+                                .as_ref()
+                                .is_none_or(|c| filter.contains(c))
+                    })
                     .flat_map(|e| {
                         let span = e.span();
                         [span.start.checked_sub(ahead).ok(), Some(span.end)]

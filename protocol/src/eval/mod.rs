@@ -279,7 +279,7 @@ impl<'a> Evaluator<'a> {
         // The last change of this zone in (t - length, t].
         let mut x = t.checked_sub(length).ok()?;
         let mut started = None;
-        while let Some(c) = self.next_change_after(x).filter(|c| *c <= t) {
+        while let Some(c) = self.next_change_until(x, t) {
             if self.place(z, c).map(|p| p.showing)
                 != self.place(z, just_before(c)).map(|p| p.showing)
             {
@@ -303,8 +303,12 @@ impl<'a> Evaluator<'a> {
     /// The first instant after `t` at which the discrete program differs from `program_at(t)`,
     /// looking at most [`HORIZON`] ahead; `None` when nothing changes within it.
     pub fn next_change_after(&self, t: Timestamp) -> Option<Timestamp> {
+        self.next_change_until(t, t.checked_add(HORIZON).unwrap_or(Timestamp::MAX))
+    }
+
+    /// Like [`Self::next_change_after`], giving up past `limit`.
+    fn next_change_until(&self, t: Timestamp, limit: Timestamp) -> Option<Timestamp> {
         let (current, _) = self.program_and_placements(t);
-        let limit = t.checked_add(HORIZON).unwrap_or(Timestamp::MAX);
         let mut x = t;
         loop {
             let c = self.next_candidate_after(x)?;

@@ -85,16 +85,34 @@ impl<'a> Evaluator<'a> {
                     _ => return None,
                 }
             };
-            next = first;
             let cycle: i64 = (0..n).filter(|&k| show[k]).map(dur).sum();
             let limit = change.map_or(t, |c| c.min(t));
             let span = limit.duration_since(x).as_millis() as i64;
             if span >= cycle {
                 x = add_millis(x, span / cycle * cycle);
+                // After whole cycles the last item played is the showable one before `first`;
+                // the walk resumes right after it, which matters if the regime ends here.
+                let last = (1..=n)
+                    .map(|k| (first + n - k) % n)
+                    .find(|&k| show[k])
+                    .unwrap_or(first);
+                next = (last + 1) % n;
             }
             // Step item by item: at most one cycle to reach `t` or the regime's end.
             loop {
+                // An item beginning at or after the data change belongs to the next regime,
+                // whose showability may differ (the cycle jump can land exactly on it).
+                if change.is_some_and(|c| x >= c) {
+                    break;
+                }
+                next = (0..n)
+                    .map(|k| (next + k) % n)
+                    .find(|&k| show[k])
+                    .unwrap_or(next);
                 let end = add_millis(x, dur(next));
+                if end == x {
+                    return None; // the end of representable time
+                }
                 if t < end {
                     let only_itself = self
                         .showable_set(pl, end)
@@ -108,14 +126,7 @@ impl<'a> Evaluator<'a> {
                     });
                 }
                 x = end;
-                if change.is_some_and(|c| x >= c) {
-                    next = (next + 1) % n;
-                    break;
-                }
-                next = (1..=n)
-                    .map(|k| (next + k) % n)
-                    .find(|&k| show[k])
-                    .unwrap_or(next);
+                next = (next + 1) % n;
             }
         }
     }
