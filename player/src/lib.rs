@@ -4,5 +4,7 @@
 //! lists what a screen would show, and evaluates its program at an instant. The renderer,
 //! sync and cache modules join it in later milestones (see ARCHITECTURE.md).
 
+pub mod images;
 pub mod inspect;
+pub mod render;
 pub mod scene;

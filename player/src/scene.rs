@@ -29,12 +29,21 @@ impl Rect {
 
     /// The same rectangle moved by `(dx, dy)`.
     pub fn offset(self, dx: f32, dy: f32) -> Self {
-        Self { x: self.x + dx, y: self.y + dy, ..self }
+        Self {
+            x: self.x + dx,
+            y: self.y + dy,
+            ..self
+        }
     }
 
     /// The rectangle shrunk by `m` on every side (never below zero size).
     pub fn inset(self, m: f32) -> Self {
-        Self { x: self.x + m, y: self.y + m, w: (self.w - 2.0 * m).max(0.0), h: (self.h - 2.0 * m).max(0.0) }
+        Self {
+            x: self.x + m,
+            y: self.y + m,
+            w: (self.w - 2.0 * m).max(0.0),
+            h: (self.h - 2.0 * m).max(0.0),
+        }
     }
 
     /// The overlap of two rectangles (zero-sized when they do not meet).
@@ -43,7 +52,12 @@ impl Rect {
         let y0 = self.y.max(o.y);
         let x1 = (self.x + self.w).min(o.x + o.w);
         let y1 = (self.y + self.h).min(o.y + o.h);
-        Rect { x: x0, y: y0, w: (x1 - x0).max(0.0), h: (y1 - y0).max(0.0) }
+        Rect {
+            x: x0,
+            y: y0,
+            w: (x1 - x0).max(0.0),
+            h: (y1 - y0).max(0.0),
+        }
     }
 
     /// Right edge.
@@ -199,7 +213,12 @@ pub struct Node {
 impl Node {
     /// An opaque, unclipped node.
     pub fn new(shape: Shape) -> Self {
-        Self { shape, opacity: 1.0, clip: None, hit: None }
+        Self {
+            shape,
+            opacity: 1.0,
+            clip: None,
+            hit: None,
+        }
     }
 }
 
@@ -221,7 +240,13 @@ pub struct Scene {
 impl Scene {
     /// An empty frame of the given size and colour.
     pub fn new(width: u32, height: u32, clear: Colour) -> Self {
-        Self { width, height, clear, nodes: Vec::new(), rotation: Rotation::R0 }
+        Self {
+            width,
+            height,
+            clear,
+            nodes: Vec::new(),
+            rotation: Rotation::R0,
+        }
     }
 
     /// Appends a node.
