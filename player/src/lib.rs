@@ -4,7 +4,9 @@
 //! lists what a screen would show, and evaluates its program at an instant. The renderer,
 //! sync and cache modules join it in later milestones (see ARCHITECTURE.md).
 
+pub mod frame;
 pub mod images;
 pub mod inspect;
+pub mod playback;
 pub mod render;
 pub mod scene;

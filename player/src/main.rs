@@ -22,6 +22,22 @@ enum Command {
         #[arg(long)]
         bundle: PathBuf,
     },
+    /// Draw what the screen shows at an instant (mid-transition included) into a PNG file,
+    /// offscreen, on the GPU or Mesa's CPU renderers.
+    Render {
+        /// Bundle directory.
+        #[arg(long)]
+        bundle: PathBuf,
+        /// The instant, RFC 3339; now by default.
+        #[arg(long)]
+        at: Option<Timestamp>,
+        /// Panel size in pixels, WIDTHxHEIGHT.
+        #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+        size: (u32, u32),
+        /// The PNG file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print, as JSON, what the screen shows at an instant and when that next changes.
     Program {
         /// Bundle directory.
@@ -43,12 +59,44 @@ fn main() -> ExitCode {
     }
 }
 
+/// Parses `1920x1080`.
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let err = || format!("\"{s}\" is not a size such as 1920x1080");
+    let (w, h) = s.split_once(['x', '×']).ok_or_else(err)?;
+    let (w, h): (u32, u32) = (w.parse().map_err(|_| err())?, h.parse().map_err(|_| err())?);
+    if !(1..=16_384).contains(&w) || !(1..=16_384).contains(&h) {
+        return Err(format!("{s}: each side must be between 1 and 16384 pixels"));
+    }
+    Ok((w, h))
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Check { bundle } => {
             let report = beffroi_player::inspect::check(&bundle, Timestamp::now())
                 .with_context(|| format!("bundle {} is not playable", bundle.display()))?;
             print!("{}", report.summary());
+        }
+        Command::Render {
+            bundle,
+            at,
+            size,
+            out,
+        } => {
+            let b = beffroi_protocol::bundle::read(&bundle)
+                .with_context(|| format!("bundle {} is not playable", bundle.display()))?;
+            let mut headless = beffroi_player::frame::Headless::new()?;
+            let image = headless.frame(&b, at.unwrap_or_else(Timestamp::now), size.0, size.1);
+            image
+                .save(&out)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!(
+                "{} ({}×{}, drawn with {})",
+                out.display(),
+                image.width(),
+                image.height(),
+                headless.describe()
+            );
         }
         Command::Program { bundle, at } => {
             let report =

@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod canonical;
 pub mod data;
 pub mod eval;
+pub mod format;
 pub mod ids;
 pub mod layout;
 pub mod manifest;

@@ -1,0 +1,87 @@
+//! Headless frames: what a screen shows at an instant, drawn offscreen. The path behind
+//! `beffroi-player render`, server previews and thumbnails.
+
+use beffroi_protocol::bundle::Bundle;
+use beffroi_protocol::eval::Evaluator;
+use image::RgbaImage;
+use jiff::Timestamp;
+
+use crate::playback;
+use crate::render::{Gpu, GpuError, Renderer};
+use crate::scene::{ImageSource, Scene};
+
+/// A GPU device and a renderer kept for drawing several frames.
+#[derive(Debug)]
+pub struct Headless {
+    gpu: Gpu,
+    renderer: Renderer,
+}
+
+impl Headless {
+    /// Opens a GPU device without a window.
+    pub fn new() -> Result<Self, GpuError> {
+        let gpu = Gpu::headless()?;
+        let renderer = Renderer::new(&gpu);
+        Ok(Self { gpu, renderer })
+    }
+
+    /// The adapter in use, for logs.
+    pub fn describe(&self) -> String {
+        self.gpu.describe()
+    }
+
+    /// The renderer's counters.
+    pub fn stats(&self) -> crate::render::Stats {
+        self.renderer.stats()
+    }
+
+    /// The scene of `bundle` at `at` for a panel of `width`×`height` pixels (the picture as
+    /// the panel shows it; the scene itself is turned by the screen's rotation).
+    pub fn scene(bundle: &Bundle, at: Timestamp, width: u32, height: u32) -> Scene {
+        let m = &bundle.manifest;
+        let state = Evaluator::new(m, &bundle.data).state_at(at);
+        let (w, h) = if m.screen.rotation.degrees() % 180 == 90 {
+            (height, width)
+        } else {
+            (width, height)
+        };
+        playback::build(&playback::Input {
+            manifest: m,
+            data: &bundle.data,
+            state: &state,
+            width: w,
+            height: h,
+        })
+    }
+
+    /// Draws `bundle` at `at` for a `width`×`height` panel.
+    pub fn frame(&mut self, bundle: &Bundle, at: Timestamp, width: u32, height: u32) -> RgbaImage {
+        let scene = Self::scene(bundle, at, width, height);
+        self.draw(bundle, &scene)
+    }
+
+    /// Draws `scene`, decoding the images of `bundle` it needs first.
+    pub fn draw(&mut self, bundle: &Bundle, scene: &Scene) -> RgbaImage {
+        for source in self.renderer.missing_images(scene) {
+            let decoded = load(bundle, &source, scene.width, scene.height);
+            if let Err(why) = &decoded {
+                let ImageSource::Asset(sha) = &source;
+                eprintln!("beffroi-player: image {sha} is shown as a placeholder: {why}");
+            }
+            self.renderer.set_image(&self.gpu, source, decoded);
+        }
+        self.renderer.render_image(&self.gpu, scene)
+    }
+}
+
+/// Reads and decodes one image of the bundle, scaled down to at most the frame size.
+fn load(
+    bundle: &Bundle,
+    source: &ImageSource,
+    max_w: u32,
+    max_h: u32,
+) -> Result<RgbaImage, String> {
+    let ImageSource::Asset(sha) = source;
+    let bytes = std::fs::read(bundle.blob_path(sha)).map_err(|e| e.to_string())?;
+    crate::images::decode(&bytes, max_w, max_h).map_err(|e| e.to_string())
+}
