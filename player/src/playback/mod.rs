@@ -166,9 +166,19 @@ fn draw_zone(ctx: &Ctx<'_>, scene: &mut Scene, layout: &Layout, zone: &LayoutZon
             draw(scene, current, plain.moved(0.0, (1.0 - p) * h));
         }
         TransitionKind::Wipe => {
-            draw(scene, old, plain);
-            let revealed = Rect::new(rect.x, rect.y, w * p, h);
-            draw(scene, current, Layer::clipped(revealed));
+            // The edge sweeps left to right: the old item keeps the part not yet revealed, so
+            // items without a background of their own never show through each other.
+            let edge = w * p;
+            draw(
+                scene,
+                old,
+                Layer::clipped(Rect::new(rect.x + edge, rect.y, w - edge, h)),
+            );
+            draw(
+                scene,
+                current,
+                Layer::clipped(Rect::new(rect.x, rect.y, edge, h)),
+            );
         }
     }
 }

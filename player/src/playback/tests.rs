@@ -292,7 +292,7 @@ fn a_slide_half_way_pushes_both_items_by_half_the_zone() {
 }
 
 #[test]
-fn a_wipe_half_way_reveals_the_left_half_of_the_new_item() {
+fn a_wipe_half_way_shows_the_new_item_left_of_the_edge_and_the_old_one_right_of_it() {
     let m = manifest(
         two_slides(json!({ "kind": "wipe", "duration_ms": 1000 })),
         |_| {},
@@ -303,7 +303,7 @@ fn a_wipe_half_way_reveals_the_left_half_of_the_new_item() {
         Some(Rect::new(0.0, 0.0, 345.0, 480.0))
     );
     let (old, _) = text_node(&scene, "Bienvenue");
-    assert_eq!(old.clip, Some(Rect::new(0.0, 0.0, 690.0, 480.0)));
+    assert_eq!(old.clip, Some(Rect::new(345.0, 0.0, 345.0, 480.0)));
     assert_eq!(old.opacity, 1.0);
 }
 

@@ -1,0 +1,321 @@
+//! Writes the golden-frame cases of `tests/golden/<case>/`: each a bundle, the instant and
+//! the panel size. `tests/tests/golden.rs` renders them and compares with `expected.png`.
+//!
+//! `cargo run -p beffroi-tests --example make_golden` rewrites every case's bundle and
+//! `case.toml` (deterministic); `BEFFROI_UPDATE_GOLDEN=1 cargo test -p beffroi-tests --test
+//! golden` then rewrites the expected frames, to be looked at before committing.
+
+use std::path::{Path, PathBuf};
+
+use beffroi_protocol::bundle;
+use beffroi_protocol::ids::Sha256;
+use beffroi_protocol::layout::Layout;
+use beffroi_protocol::manifest::{AssetRef, Manifest};
+use serde_json::{Value, json};
+
+/// Every case is evaluated on Tuesday 1 December 2026 around 10:00 in Fruges.
+const DAY: &str = "2026-12-01T09:00:00Z";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn layout(id: &str) -> Value {
+    let text = std::fs::read_to_string(root().join("../layouts").join(format!("{id}.toml")))
+        .expect("layout file");
+    serde_json::to_value(Layout::from_toml(&text).expect("valid layout")).expect("layout to JSON")
+}
+
+/// A case under construction: the demo's screen and data sets with the case's content.
+struct Case {
+    name: &'static str,
+    manifest: Value,
+    blobs: Vec<Vec<u8>>,
+    at: String,
+    size: &'static str,
+}
+
+fn case(name: &'static str, layout_id: &str, playlists: Value, defaults: Value) -> Case {
+    let demo =
+        beffroi_server::demo::demo_content(DAY.parse().expect("instant")).expect("demo content");
+    let mut m = serde_json::to_value(&demo.manifest).expect("manifest to JSON");
+    m["layout"] = json!(layout_id);
+    m["layouts"] = json!([layout(layout_id)]);
+    m["playlists"] = playlists;
+    m["default_playlists"] = defaults;
+    m["schedule"] = json!([]);
+    m["power"] = json!({"on": []});
+    Case {
+        name,
+        manifest: m,
+        blobs: demo.blobs,
+        at: DAY.into(),
+        size: "960x540",
+    }
+}
+
+/// A fullscreen case showing one item.
+fn single(name: &'static str, item: Value) -> Case {
+    let items = Value::Array(vec![item]);
+    case(
+        name,
+        "fullscreen",
+        json!([{"id": "p", "items": items}]),
+        json!({"main": "p"}),
+    )
+}
+
+fn item(id: &str, ms: u32, content: Value) -> Value {
+    let mut v = content;
+    v["id"] = json!(id);
+    v["duration_ms"] = json!(ms);
+    v
+}
+
+impl Case {
+    fn at(mut self, at: &str) -> Self {
+        self.at = at.into();
+        self
+    }
+
+    fn size(mut self, size: &'static str) -> Self {
+        self.size = size;
+        self
+    }
+
+    fn with(mut self, f: impl FnOnce(&mut Value)) -> Self {
+        f(&mut self.manifest);
+        self
+    }
+
+    /// Adds an image asset; returns its address.
+    fn asset(&mut self, bytes: Vec<u8>, mime: &str, size: Option<(u32, u32)>) -> String {
+        let sha = Sha256::of(&bytes);
+        let asset = AssetRef {
+            sha256: sha.clone(),
+            size: bytes.len() as u64,
+            mime: mime.into(),
+            width: size.map(|s| s.0),
+            height: size.map(|s| s.1),
+        };
+        self.manifest["assets"]
+            .as_array_mut()
+            .expect("assets")
+            .push(serde_json::to_value(asset).expect("asset"));
+        self.blobs.push(bytes);
+        sha.to_string()
+    }
+
+    fn write(self, golden: &Path) {
+        let mut m: Manifest =
+            serde_json::from_value(self.manifest).unwrap_or_else(|e| panic!("{}: {e}", self.name));
+        m.seal().expect("seal");
+        let dir = golden.join(self.name);
+        let _ = std::fs::remove_dir_all(dir.join("bundle"));
+        bundle::write(
+            &dir.join("bundle"),
+            &m,
+            self.blobs.iter().map(Vec::as_slice),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", self.name));
+        std::fs::write(
+            dir.join("case.toml"),
+            format!("at = \"{}\"\nsize = \"{}\"\n", self.at, self.size),
+        )
+        .expect("case.toml");
+        println!("{}", dir.display());
+    }
+}
+
+/// A landscape picture made by the project: sky gradient, sun, two hills, a belfry.
+fn picture(w: u32, h: u32) -> image::RgbImage {
+    image::RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+        let hill1 = 0.62 + 0.08 * (fx * 6.0).sin();
+        let hill2 = 0.75 + 0.05 * (fx * 9.0 + 1.0).cos();
+        let sun = ((fx - 0.75).powi(2) * (w as f32 / h as f32).powi(2) + (fy - 0.25).powi(2))
+            .sqrt()
+            < 0.09;
+        let tower = (0.28..0.34).contains(&fx) && fy > 0.35 && fy < hill1 + 0.02
+            || ((0.27..0.35).contains(&fx) && (0.33..0.37).contains(&fy));
+        let px = if tower {
+            [70, 60, 60]
+        } else if fy > hill2 {
+            [46, 110, 60]
+        } else if fy > hill1 {
+            [90, 150, 70]
+        } else if sun {
+            [250, 210, 90]
+        } else {
+            [(120.0 + 100.0 * fy) as u8, (170.0 + 60.0 * fy) as u8, 235]
+        };
+        image::Rgb(px)
+    })
+}
+
+fn encode(img: &image::RgbImage, format: image::ImageFormat) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, format).expect("encode");
+    out.into_inner()
+}
+
+fn image_case(name: &'static str, fit: &str, pic: (u32, u32)) -> Case {
+    let mut c = single(name, json!({}));
+    let img = picture(pic.0, pic.1);
+    let sha = c.asset(
+        encode(&img, image::ImageFormat::Jpeg),
+        "image/jpeg",
+        Some(pic),
+    );
+    c.manifest["playlists"][0]["items"] = json!([item(
+        "photo",
+        10_000,
+        json!({"kind": "image", "asset": sha, "fit": fit,
+        "caption": {"fr": "Le beffroi au soleil couchant", "en": "The belfry at sunset"}})
+    )]);
+    c
+}
+
+/// Two text slides, the second entering with `transition`, evaluated half-way through it.
+fn transition_case(name: &'static str, kind: &str) -> Case {
+    let items = json!([
+        item(
+            "avant",
+            10_000,
+            json!({"kind": "text", "title": {"fr": "Marché de Noël"}, "body": {"fr": "Samedi 12 décembre, place de la mairie."}})
+        ),
+        item(
+            "apres",
+            10_000,
+            json!({"kind": "text", "title": {"fr": "Collecte des sapins"}, "body": {"fr": "Du 4 au 15 janvier, déposez votre sapin à la déchetterie."},
+            "transition": {"kind": kind, "duration_ms": 1000, "easing": "linear"}})
+        ),
+    ]);
+    // The default playlist starts at local midnight; the cycle is 20 s, so 10:00:10.5 Paris is
+    // 500 ms into the second item.
+    case(
+        name,
+        "fullscreen",
+        json!([{"id": "p", "items": items}]),
+        json!({"main": "p"}),
+    )
+    .at("2026-12-01T09:00:10.5Z")
+}
+
+fn main() {
+    let golden = root().join("golden");
+    std::fs::create_dir_all(&golden).expect("golden folder");
+    let samples = root().join("../../shared/samples/media");
+    let text = json!({"kind": "text", "title": {"fr": "Bienvenue à Fruges !", "en": "Welcome to Fruges!"},
+        "body": {"fr": "La mairie est ouverte du lundi au vendredi de 8 h 30 à 12 h et de 13 h 30 à 17 h ; le samedi de 9 h à 12 h.",
+                 "en": "The town hall is open Monday to Friday, 8.30 am to 12 pm and 1.30 to 5 pm; Saturday 9 am to 12 pm."}});
+    let mut cases = vec![
+        single("text-slide", item("bienvenue", 10_000, text.clone())),
+        single("text-slide-en", item("bienvenue", 10_000, text)).with(|m| m["screen"]["languages"] = json!(["en", "fr"])),
+        single("text-title-only", item("titre", 10_000, json!({"kind": "text", "title": {"fr": "Fermeture exceptionnelle de la mairie le 24 décembre après-midi"}}))),
+        single("clock", item("heure", 60_000, json!({"kind": "clock", "format": "date_time"}))).at("2026-12-01T13:05:00Z"),
+        single("clock-en", item("heure", 60_000, json!({"kind": "clock", "format": "date_time"})))
+            .at("2026-12-01T13:05:00Z")
+            .with(|m| m["screen"]["languages"] = json!(["en"])),
+        single("qr", item("site", 10_000, json!({"kind": "qr", "url": "https://www.cchpm.fr/agenda", "caption": {"fr": "L'agenda complet des 49 villages"}}))),
+        case("ticker", "main-ticker",
+            json!([{"id": "main", "items": [item("bienvenue", 10_000, json!({"kind": "text", "title": {"fr": "Bienvenue !"}}))]},
+                   {"id": "bandeau", "items": [item("titres", 60_000, json!({"kind": "ticker", "source": "news", "speed_px_s": 120}))]}]),
+            json!({"main": "main", "ticker": "bandeau"})).at("2026-12-01T09:00:07Z"),
+        single("events", item("agenda", 10_000, json!({"kind": "events", "days": 14, "max": 5, "all_communes": true}))),
+        single("waste-next", item("collectes", 10_000, json!({"kind": "waste", "prompt": "next_collections"}))),
+        // Monday 30 November, 19:00 Paris: household waste is collected on Tuesday.
+        single("waste-reminder", item("rappel", 10_000, json!({"kind": "waste", "prompt": "reminder"}))).at("2026-11-30T18:00:00Z"),
+        single("waste-advice", item("astuce", 10_000, json!({"kind": "waste", "prompt": "advice"}))),
+        single("news", item("actus", 10_000, json!({"kind": "news", "max": 4}))),
+        image_case("image-contain", "contain", (800, 800)),
+        image_case("image-cover", "cover", (800, 800)),
+        transition_case("transition-fade", "fade"),
+        transition_case("transition-slide-left", "slide_left"),
+        transition_case("transition-slide-right", "slide_right"),
+        transition_case("transition-slide-up", "slide_up"),
+        transition_case("transition-wipe", "wipe"),
+    ];
+    for (name, degrees) in [
+        ("rotation-90", 90),
+        ("rotation-180", 180),
+        ("rotation-270", 270),
+    ] {
+        let size = if degrees == 180 { "960x540" } else { "540x960" };
+        cases.push(
+            single(
+                name,
+                item(
+                    "heure",
+                    60_000,
+                    json!({"kind": "clock", "format": "date_time"}),
+                ),
+            )
+            .size(size)
+            .with(|m| m["screen"]["rotation"] = json!(degrees)),
+        );
+    }
+    // The demo's own town-hall screen, four zones, on a Tuesday morning.
+    let demo = beffroi_server::demo::demo_content(DAY.parse().expect("instant")).expect("demo");
+    cases.push(Case {
+        name: "town-hall",
+        manifest: serde_json::to_value(&demo.manifest).expect("json"),
+        blobs: demo.blobs,
+        at: "2026-12-01T09:00:30Z".into(),
+        size: "1920x1080",
+    });
+    cases.push(
+        case("portrait-kiosk", "portrait-kiosk",
+            json!([{"id": "entete", "items": [item("heure", 60_000, json!({"kind": "clock", "format": "date_time"}))]},
+                   {"id": "accueil", "items": [item("agenda", 10_000, json!({"kind": "events", "days": 14, "max": 6, "all_communes": true}))]},
+                   {"id": "bandeau", "items": [item("titres", 60_000, json!({"kind": "ticker", "source": "news"}))]}]),
+            json!({"header": "entete", "main": "accueil", "ticker": "bandeau"})).size("540x960"),
+    );
+    cases.push(single("alert", item("bienvenue", 10_000, json!({"kind": "clock"}))).with(|m| {
+        m["alerts"] = json!([{"id": "crue", "revision": 2, "severity": "critical",
+            "title": {"fr": "Alerte crue de la Canche"}, "message": {"fr": "Évitez les bords de la Canche ; la RD 928 est fermée entre Fruges et Hucqueliers."},
+            "starts_at": "2026-12-01T06:00:00Z", "expires_at": "2026-12-02T18:00:00Z"}]);
+    }));
+    cases.push(
+        single(
+            "display-off",
+            item("heure", 60_000, json!({"kind": "clock"})),
+        )
+        .with(|m| m["power"] = json!({"on": [{"start": "18:00", "end": "19:00"}]})),
+    );
+    // A truncated JPEG of our own picture: the player must draw the neutral placeholder.
+    let mut broken = single("image-broken", json!({}));
+    let mut bytes = encode(&picture(640, 360), image::ImageFormat::Jpeg);
+    bytes.truncate(bytes.len() / 3);
+    let sha = broken.asset(bytes, "image/jpeg", Some((640, 360)));
+    broken.manifest["playlists"][0]["items"] = json!([item(
+        "photo",
+        10_000,
+        json!({"kind": "image", "asset": sha, "fit": "contain"})
+    )]);
+    cases.push(broken);
+    // EXIF-rotated photos: each must appear upright.
+    for (name, file) in [
+        ("exif-landscape-6", "Landscape_6.jpg"),
+        ("exif-hopper-3", "hopper_orientation_3.jpg"),
+        ("exif-hopper-6", "hopper_orientation_6.jpg"),
+        ("exif-hopper-8", "hopper_orientation_8.jpg"),
+    ] {
+        let bytes = std::fs::read(samples.join("exif").join(file))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        // The server records the upright size, as the player's decoder reports it.
+        let upright =
+            beffroi_player::images::decode(&bytes, u32::MAX, u32::MAX).expect("sample decodes");
+        let mut c = single(name, json!({}));
+        let sha = c.asset(bytes, "image/jpeg", Some(upright.dimensions()));
+        c.manifest["playlists"][0]["items"] = json!([item(
+            "photo",
+            10_000,
+            json!({"kind": "image", "asset": sha, "fit": "contain"})
+        )]);
+        cases.push(c);
+    }
+    for c in cases {
+        c.write(&golden);
+    }
+}
