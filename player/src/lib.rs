@@ -1,12 +1,15 @@
 //! The Beffroi player: plays a screen's bundle.
 //!
-//! This first version inspects bundles without drawing them: [`inspect`] checks a bundle and
-//! lists what a screen would show, and evaluates its program at an instant. The renderer,
-//! sync and cache modules join it in later milestones (see ARCHITECTURE.md).
+//! Pure modules ([`playback`], [`pacing`], [`scene`], [`inspect`]) decide what to show and
+//! when; [`render`] alone draws with the GPU, [`run`] is the window loop, [`frame`] the
+//! headless path. Sync and cache join in a later milestone (see ARCHITECTURE.md).
 
+pub mod clock;
 pub mod frame;
 pub mod images;
 pub mod inspect;
+pub mod pacing;
 pub mod playback;
 pub mod render;
+pub mod run;
 pub mod scene;

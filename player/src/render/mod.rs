@@ -58,7 +58,10 @@ pub struct Renderer {
     text_renderers: Vec<TextRenderer>,
     layers: Vec<Layer>,
     clear: wgpu::Color,
-    rotate: Rotate,
+    /// The offscreen frame, kept while the frame size stays the same.
+    frame: Option<Target>,
+    /// The rotation pass for each output format in use (raw for readback, the surface's).
+    rotate: Vec<(wgpu::TextureFormat, Rotate)>,
     stats: Stats,
 }
 
@@ -89,7 +92,8 @@ impl Renderer {
             text_renderers: Vec::new(),
             layers: Vec::new(),
             clear: wgpu::Color::BLACK,
-            rotate: Rotate::new(device),
+            frame: None,
+            rotate: Vec::new(),
             stats: Stats::default(),
         }
     }
@@ -265,26 +269,80 @@ impl Renderer {
     /// Draws `scene` offscreen and reads it back, turned by the scene's rotation: a headless
     /// frame, a preview or a thumbnail.
     pub fn render_image(&mut self, gpu: &Gpu, scene: &Scene) -> RgbaImage {
+        let (w, h) = output_size(scene);
+        let out = Target::new(&gpu.device, w, h, "output");
+        let encoder = self.draw_into(gpu, scene, &out.raw, RAW_FORMAT);
+        let image = out.read(gpu, encoder);
+        self.atlas.trim();
+        image
+    }
+
+    /// Draws `scene` to a window surface texture, turned by the scene's rotation.
+    /// `view` must be a view of the surface texture in `format` without sRGB conversion (the
+    /// frame is already sRGB-encoded: the copy moves bytes, it does not convert them).
+    pub fn render_to_surface(
+        &mut self,
+        gpu: &Gpu,
+        scene: &Scene,
+        view: &wgpu::TextureView,
+        format: wgpu::TextureFormat,
+    ) {
+        let encoder = self.draw_into(gpu, scene, view, format);
+        gpu.queue.submit(Some(encoder.finish()));
+        self.atlas.trim();
+    }
+
+    /// Prepares and records `scene` into the offscreen frame and its turned copy into `output`.
+    fn draw_into(
+        &mut self,
+        gpu: &Gpu,
+        scene: &Scene,
+        output: &wgpu::TextureView,
+        format: wgpu::TextureFormat,
+    ) -> wgpu::CommandEncoder {
         self.prepare(gpu, scene);
-        let frame = Target::new(&gpu.device, scene.width, scene.height, "frame");
-        let turns = u32::from(scene.rotation.degrees() / 90);
-        let (ow, oh) = if turns % 2 == 1 {
-            (scene.height, scene.width)
-        } else {
-            (scene.width, scene.height)
-        };
-        let out = Target::new(&gpu.device, ow, oh, "output");
+        if self
+            .frame
+            .as_ref()
+            .is_none_or(|f| (f.width, f.height) != (scene.width, scene.height))
+        {
+            self.frame = Some(Target::new(&gpu.device, scene.width, scene.height, "frame"));
+        }
+        if !self.rotate.iter().any(|(f, _)| *f == format) {
+            self.rotate.push((format, Rotate::new(&gpu.device, format)));
+        }
         let mut encoder = gpu
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("frame encoder"),
             });
+        let frame = self.frame.take().expect("created above");
         self.render(&mut encoder, &frame.view);
-        self.rotate
-            .record(&gpu.device, &gpu.queue, &mut encoder, &frame, &out, turns);
-        let image = out.read(gpu, encoder);
-        self.atlas.trim();
-        image
+        let turns = u32::from(scene.rotation.degrees() / 90);
+        let (_, rotate) = self
+            .rotate
+            .iter()
+            .find(|(f, _)| *f == format)
+            .expect("created above");
+        rotate.record(
+            &gpu.device,
+            &gpu.queue,
+            &mut encoder,
+            &frame.raw,
+            output,
+            turns,
+        );
+        self.frame = Some(frame);
+        encoder
+    }
+}
+
+/// The size of the picture `scene` gives once turned.
+pub fn output_size(scene: &Scene) -> (u32, u32) {
+    if scene.rotation.degrees() % 180 == 90 {
+        (scene.height, scene.width)
+    } else {
+        (scene.width, scene.height)
     }
 }
 
@@ -388,7 +446,7 @@ struct Rotate {
 }
 
 impl Rotate {
-    fn new(device: &wgpu::Device) -> Self {
+    fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("rotate shader"),
             source: wgpu::ShaderSource::Wgsl(include_str!("rotate.wgsl").into()),
@@ -440,7 +498,7 @@ impl Rotate {
                 entry_point: Some("fs_main"),
                 compilation_options: Default::default(),
                 targets: &[Some(wgpu::ColorTargetState {
-                    format: RAW_FORMAT,
+                    format,
                     blend: None,
                     write_mask: wgpu::ColorWrites::ALL,
                 })],
@@ -466,8 +524,8 @@ impl Rotate {
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         encoder: &mut wgpu::CommandEncoder,
-        from: &Target,
-        to: &Target,
+        from: &wgpu::TextureView,
+        to: &wgpu::TextureView,
         turns: u32,
     ) {
         queue.write_buffer(&self.params, 0, bytemuck::cast_slice(&[turns, 0u32, 0, 0]));
@@ -477,7 +535,7 @@ impl Rotate {
             entries: &[
                 wgpu::BindGroupEntry {
                     binding: 0,
-                    resource: wgpu::BindingResource::TextureView(&from.raw),
+                    resource: wgpu::BindingResource::TextureView(from),
                 },
                 wgpu::BindGroupEntry {
                     binding: 1,
@@ -488,7 +546,7 @@ impl Rotate {
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("rotate pass"),
             color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: &to.raw,
+                view: to,
                 depth_slice: None,
                 resolve_target: None,
                 ops: wgpu::Operations {
