@@ -38,20 +38,8 @@ impl Headless {
     /// The scene of `bundle` at `at` for a panel of `width`×`height` pixels (the picture as
     /// the panel shows it; the scene itself is turned by the screen's rotation).
     pub fn scene(bundle: &Bundle, at: Timestamp, width: u32, height: u32) -> Scene {
-        let m = &bundle.manifest;
-        let state = Evaluator::new(m, &bundle.data).state_at(at);
-        let (w, h) = if m.screen.rotation.degrees() % 180 == 90 {
-            (height, width)
-        } else {
-            (width, height)
-        };
-        playback::build(&playback::Input {
-            manifest: m,
-            data: &bundle.data,
-            state: &state,
-            width: w,
-            height: h,
-        })
+        let state = Evaluator::new(&bundle.manifest, &bundle.data).state_at(at);
+        playback::build_for_panel(&bundle.manifest, &bundle.data, &state, width, height)
     }
 
     /// Draws `bundle` at `at` for a `width`×`height` panel.

@@ -42,6 +42,29 @@ pub struct Input<'a> {
 
 /// The scene of one frame.
 ///
+/// The scene of `state` for a panel of `width`×`height` pixels as mounted: a screen turned
+/// by 90 or 270 degrees is laid out for the swapped size, and the renderer turns the frame.
+pub fn build_for_panel(
+    manifest: &Manifest,
+    data: &DataSets,
+    state: &State,
+    width: u32,
+    height: u32,
+) -> Scene {
+    let (width, height) = if manifest.screen.rotation.degrees() % 180 == 90 {
+        (height, width)
+    } else {
+        (width, height)
+    };
+    build(&Input {
+        manifest,
+        data,
+        state,
+        width,
+        height,
+    })
+}
+
 /// A dark display gives a black frame with no nodes; an alert gives the alert page alone;
 /// otherwise each zone of the screen's layout, lowest `z` first, gets its background and
 /// its item clipped to the zone, mid-transition when the evaluator says so.

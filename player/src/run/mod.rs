@@ -288,20 +288,13 @@ impl App {
 
 /// The scene of `bundle` at `t` for a surface of `width`×`height`.
 fn scene_at(bundle: &Bundle, ev: &Evaluator<'_>, t: Timestamp, width: u32, height: u32) -> Scene {
-    let state = ev.state_at(t);
-    let m = &bundle.manifest;
-    let (w, h) = if m.screen.rotation.degrees() % 180 == 90 {
-        (height, width)
-    } else {
-        (width, height)
-    };
-    playback::build(&playback::Input {
-        manifest: m,
-        data: &bundle.data,
-        state: &state,
-        width: w,
-        height: h,
-    })
+    playback::build_for_panel(
+        &bundle.manifest,
+        &bundle.data,
+        &ev.state_at(t),
+        width,
+        height,
+    )
 }
 
 fn request_images(screen: &mut Screen, bundle: &Bundle, scene: &Scene) {
