@@ -50,8 +50,13 @@ impl Headless {
 
     /// Draws `scene`, decoding the images of `bundle` it needs first.
     pub fn draw(&mut self, bundle: &Bundle, scene: &Scene) -> RgbaImage {
+        let sizes = scene.image_sizes();
         for source in self.renderer.missing_images(scene) {
-            let decoded = load(bundle, &source, scene.width, scene.height);
+            let (w, h) = sizes
+                .iter()
+                .find(|(s, _)| *s == source)
+                .map_or((scene.width, scene.height), |(_, size)| *size);
+            let decoded = load(bundle, &source, w, h);
             if let Err(why) = &decoded {
                 let ImageSource::Asset(sha) = &source;
                 eprintln!("beffroi-player: image {sha} is shown as a placeholder: {why}");

@@ -253,4 +253,45 @@ impl Scene {
     pub fn push(&mut self, node: Node) {
         self.nodes.push(node);
     }
+
+    /// The pixel size each image of the scene needs to be drawn sharp: the drawn size divided
+    /// by the part of the source shown (a cover crop needs more source pixels), never more
+    /// than the frame. Images are decoded and scaled down to this, not to the file's size.
+    pub fn image_sizes(&self) -> Vec<(ImageSource, (u32, u32))> {
+        let mut out: Vec<(ImageSource, (u32, u32))> = Vec::new();
+        for n in &self.nodes {
+            if let Shape::Image { rect, source, uv } = &n.shape {
+                let w = (rect.w / uv.w.max(1e-3))
+                    .ceil()
+                    .clamp(1.0, self.width.max(self.height) as f32) as u32;
+                let h = (rect.h / uv.h.max(1e-3))
+                    .ceil()
+                    .clamp(1.0, self.width.max(self.height) as f32) as u32;
+                match out.iter_mut().find(|(s, _)| s == source) {
+                    Some((_, size)) => *size = (size.0.max(w), size.1.max(h)),
+                    None => out.push((source.clone(), (w, h))),
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_are_decoded_for_the_largest_size_they_are_drawn_at() {
+        let a = ImageSource::Asset(Sha256::of(b"a"));
+        let mut scene = Scene::new(1920, 1080, Colour::rgb(0, 0, 0));
+        let image = |rect, uv| Node::new(Shape::Image { rect, source: a.clone(), uv });
+        // Contain in a 960×540 zone, then cover showing the middle half of the source.
+        scene.push(image(Rect::new(0.0, 0.0, 960.0, 540.0), Rect::new(0.0, 0.0, 1.0, 1.0)));
+        scene.push(image(Rect::new(0.0, 0.0, 400.0, 540.0), Rect::new(0.25, 0.0, 0.5, 1.0)));
+        assert_eq!(scene.image_sizes(), vec![(a.clone(), (960, 540))]);
+        scene.push(image(Rect::new(0.0, 0.0, 1900.0, 1080.0), Rect::new(0.25, 0.25, 0.5, 0.5)));
+        // Never more than the frame's long side.
+        assert_eq!(scene.image_sizes(), vec![(a, (1920, 1920))]);
+    }
 }

@@ -298,12 +298,15 @@ fn scene_at(bundle: &Bundle, ev: &Evaluator<'_>, t: Timestamp, width: u32, heigh
 }
 
 fn request_images(screen: &mut Screen, bundle: &Bundle, scene: &Scene) {
+    let sizes = scene.image_sizes();
     for source in screen.renderer.missing_images(scene) {
+        let (w, h) = sizes
+            .iter()
+            .find(|(s, _)| *s == source)
+            .map_or((scene.width, scene.height), |(_, size)| *size);
         let ImageSource::Asset(sha) = &source;
         let path = bundle.blob_path(sha);
-        screen
-            .decoders
-            .request(source, path, scene.width, scene.height);
+        screen.decoders.request(source, path, w, h);
     }
 }
 
