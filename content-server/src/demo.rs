@@ -7,7 +7,11 @@
 //! and golden frames can rely on it. Dates are computed in `Europe/Paris`, the screens' zone.
 //!
 //! The communes and their INSEE codes are the real ones of the territory (see
-//! [`crate::communes`]); the events, news, farms and products are invented.
+//! [`crate::communes`]); the events, news, farms and products are invented, and the three
+//! pictures (the belfry at sunset, the market, a Christmas market poster) are drawn by the
+//! `pictures` submodule, from shapes.
+
+mod pictures;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::RangeInclusive;
@@ -28,13 +32,14 @@ use beffroi_protocol::data::news::{NewsData, NewsItem, NewsSource, NewsSourceKin
 use beffroi_protocol::data::waste::{
     Collections, CommuneWaste, Destination, Reminder, SortingAdvice, Stream, WasteData,
 };
-use beffroi_protocol::ids::Insee;
-use beffroi_protocol::layout::{Layout, LayoutError};
+use beffroi_protocol::ids::{Insee, Sha256};
+use beffroi_protocol::layout::{Colour, Layout, LayoutError};
 use beffroi_protocol::manifest::{
-    DataRefs, Manifest, Mode, PowerSchedule, Rotation, SCHEMA_VERSION, Screen, Size, Theme,
+    AssetRef, DataRefs, Manifest, Mode, PowerSchedule, Rotation, SCHEMA_VERSION, Screen, Size,
+    Theme,
 };
 use beffroi_protocol::playlist::{
-    ClockFormat, Content, Easing, Item, Playlist, TickerSource, Transition, TransitionKind,
+    ClockFormat, Content, Easing, Fit, Item, Playlist, TickerSource, Transition, TransitionKind,
     WastePrompt,
 };
 use beffroi_protocol::schedule::ScheduleEntry;
@@ -46,6 +51,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ZonedDateTime};
 
 use crate::communes::{self, Commune};
+use pictures::Picture;
 
 /// A [`TimeOfDay`] from literal hours and minutes (`hm!(18:30)`), checked at compile time.
 macro_rules! hm {
@@ -82,6 +88,16 @@ pub mod entries {
 /// The id of the evening bin-reminder item, in the evening playlist.
 pub const REMINDER_ITEM: &str = "rappel-bacs";
 
+/// Ids of the items showing the demo's pictures.
+pub mod picture_items {
+    /// The market on the square, covering the main zone, in the day playlist (`journee`).
+    pub const MARKET_SQUARE: &str = "place-du-marche";
+    /// The Christmas market poster, contained with a caption, in the evening playlist.
+    pub const POSTER: &str = "affiche-marche-de-noel";
+    /// The evening greeting, a text slide over the belfry at sunset (evening playlist).
+    pub const GOOD_EVENING: &str = "bonsoir";
+}
+
 /// Name shown as the source of the territory's news.
 const CC_NAME: &str = "Communauté de communes du Haut Pays du Montreuillois";
 
@@ -94,13 +110,15 @@ pub struct DemoBundle {
     pub data: DataSets,
     /// The data-set blobs in canonical JSON: events, waste, news, catalogue.
     pub blobs: Vec<Vec<u8>>,
+    /// The image blobs, in the order of the manifest's `assets`.
+    pub assets: Vec<Vec<u8>>,
 }
 
 impl DemoBundle {
     /// Writes the bundle to `dir` (created if needed), atomically file by file, manifest last.
     pub fn write(&self, dir: &Path) -> Result<(), DemoError> {
-        bundle::write(dir, &self.manifest, self.blobs.iter().map(Vec::as_slice))
-            .map_err(DemoError::Bundle)
+        let blobs = self.blobs.iter().chain(&self.assets).map(Vec::as_slice);
+        bundle::write(dir, &self.manifest, blobs).map_err(DemoError::Bundle)
     }
 
     /// One line counting what the bundle holds, for the command line.
@@ -115,11 +133,12 @@ impl DemoBundle {
             (c.producers.len(), c.products.len(), c.points_of_sale.len())
         });
         format!(
-            "{} playlists, {} schedule entries, {} events, {} news items, \
+            "{} playlists, {} schedule entries, {} pictures, {} events, {} news items, \
              waste calendars of {communes} communes with {advice} sorting tips, \
              {producers} producers, {products} products, {shops} points of sale",
             m.playlists.len(),
             m.schedule.len(),
+            m.assets.len(),
             d.events.as_ref().map_or(0, |e| e.events.len()),
             d.news.as_ref().map_or(0, |n| n.items.len()),
         )
@@ -177,6 +196,14 @@ pub fn demo_content(at: Timestamp) -> Result<DemoBundle, DemoError> {
     let (news_ref, news_blob) = encode("news data set", &news)?;
     let (catalogue_ref, catalogue_blob) = encode("catalogue data set", &catalogue)?;
 
+    let pictures = pictures::pictures();
+    let art = Art {
+        belfry: Sha256::of(&pictures.belfry.bytes),
+        market: Sha256::of(&pictures.market.bytes),
+        poster: Sha256::of(&pictures.poster.bytes),
+    };
+    let drawn = [&pictures.belfry, &pictures.market, &pictures.poster];
+
     let layout = Layout::from_toml(TOWN_HALL_LAYOUT).map_err(DemoError::Layout)?;
     let fruges = commune("Fruges")?;
     let mut manifest = Manifest {
@@ -199,7 +226,7 @@ pub fn demo_content(at: Timestamp) -> Result<DemoBundle, DemoError> {
         },
         layout: layout.id.clone(),
         layouts: vec![layout],
-        playlists: playlists()?,
+        playlists: playlists(&art)?,
         default_playlists: BTreeMap::from(
             [
                 ("main", "journee"),
@@ -210,7 +237,7 @@ pub fn demo_content(at: Timestamp) -> Result<DemoBundle, DemoError> {
             .map(|(zone, playlist)| (zone.to_owned(), playlist.to_owned())),
         ),
         schedule: schedule(),
-        assets: Vec::new(),
+        assets: drawn.iter().map(|p| asset_ref(p)).collect(),
         data: DataRefs {
             events: Some(events_ref),
             waste: Some(waste_ref),
@@ -239,7 +266,27 @@ pub fn demo_content(at: Timestamp) -> Result<DemoBundle, DemoError> {
             catalogue: Some(catalogue),
         },
         blobs: vec![events_blob, waste_blob, news_blob, catalogue_blob],
+        assets: drawn.iter().map(|p| p.bytes.clone()).collect(),
     })
+}
+
+/// The manifest's reference to a picture.
+fn asset_ref(p: &Picture) -> AssetRef {
+    AssetRef {
+        sha256: Sha256::of(&p.bytes),
+        size: p.bytes.len() as u64,
+        mime: p.mime.into(),
+        width: Some(p.width),
+        height: Some(p.height),
+    }
+}
+
+/// The addresses of the demo's pictures, for the playlists.
+#[derive(Debug)]
+struct Art {
+    belfry: Sha256,
+    market: Sha256,
+    poster: Sha256,
 }
 
 /// Builds the demo bundle as of `at` and writes it to `dir`; returns its manifest.
@@ -461,7 +508,7 @@ fn waste_item(prompt: WastePrompt) -> Content {
     }
 }
 
-fn playlists() -> Result<Vec<Playlist>, DemoError> {
+fn playlists(art: &Art) -> Result<Vec<Playlist>, DemoError> {
     use Easing::{EaseInOut, EaseOut, Linear};
     use TransitionKind::{Fade, SlideLeft, SlideRight, SlideUp, Wipe};
 
@@ -512,6 +559,17 @@ fn playlists() -> Result<Vec<Playlist>, DemoError> {
                     12,
                     tr(SlideUp, 500, EaseInOut),
                     Content::News { max: 3 },
+                ),
+                item(
+                    picture_items::MARKET_SQUARE,
+                    10,
+                    tr(Fade, 1000, EaseInOut),
+                    Content::Image {
+                        asset: art.market.clone(),
+                        fit: Fit::Cover,
+                        background: None,
+                        caption: Text::default(),
+                    },
                 ),
                 item(
                     "collectes",
@@ -586,7 +644,7 @@ fn playlists() -> Result<Vec<Playlist>, DemoError> {
                 // First, so that it is on screen when people pass by on their way home.
                 item(REMINDER_ITEM, 12, cut(), waste_item(WastePrompt::Reminder)),
                 item(
-                    "bonsoir",
+                    picture_items::GOOD_EVENING,
                     10,
                     tr(Fade, 800, EaseInOut),
                     Content::Text {
@@ -595,7 +653,7 @@ fn playlists() -> Result<Vec<Playlist>, DemoError> {
                             "La mairie rouvre demain à 8 h 30. En cas d'urgence : composez le 112.",
                             "The town hall reopens tomorrow at 8.30 am. In an emergency, call 112.",
                         ),
-                        image: None,
+                        image: Some(art.belfry.clone()),
                     },
                 ),
                 item(
@@ -607,6 +665,22 @@ fn playlists() -> Result<Vec<Playlist>, DemoError> {
                         max: 4,
                         communes: Vec::new(),
                         all_communes: true,
+                    },
+                ),
+                item(
+                    picture_items::POSTER,
+                    10,
+                    tr(Fade, 800, EaseInOut),
+                    Content::Image {
+                        asset: art.poster.clone(),
+                        fit: Fit::Contain,
+                        background: Some(Colour::rgb(0x0b, 0x1f, 0x3a)),
+                        caption: fr_en(
+                            "Marché de Noël de Fruges : chalets, vin chaud et producteurs \
+                             sur la place du Marché, les week-ends de décembre",
+                            "Fruges Christmas market: chalets, mulled wine and local \
+                             producers on the Place du Marché, every weekend in December",
+                        ),
                     },
                 ),
                 item(
@@ -2034,7 +2108,21 @@ mod tests {
             d.manifest.screen_layout(),
             Some(&Layout::from_toml(TOWN_HALL_LAYOUT).unwrap())
         );
-        assert!(d.manifest.assets.is_empty());
+
+        // The pictures: each asset is its blob, and says its type and size truthfully.
+        assert_eq!(d.manifest.assets.len(), 3);
+        assert_eq!(d.assets.len(), 3);
+        for (a, blob) in d.manifest.assets.iter().zip(&d.assets) {
+            assert_eq!(a.sha256, Sha256::of(blob));
+            assert_eq!(a.size, blob.len() as u64);
+            assert!(blob.len() < 250_000, "{} bytes", blob.len());
+            let format = image::guess_format(blob).unwrap();
+            assert_eq!(Some(a.mime.as_str()), format.to_mime_type().into());
+            let img = image::load_from_memory(blob).unwrap();
+            assert_eq!((a.width, a.height), (Some(img.width()), Some(img.height())));
+        }
+        let mimes: Vec<&str> = d.manifest.assets.iter().map(|a| a.mime.as_str()).collect();
+        assert_eq!(mimes, ["image/jpeg", "image/jpeg", "image/png"]);
 
         // Each reference names one of the blobs, with its size, and the blob is the data set.
         assert_eq!(d.manifest.data.iter().count(), 4);
@@ -2071,6 +2159,7 @@ mod tests {
             b.manifest.to_canonical_json().unwrap()
         );
         assert_eq!(a.blobs, b.blobs);
+        assert_eq!(a.assets, b.assets);
         assert_eq!(a.manifest.version.len(), 64);
         // ... and another instant gives another manifest.
         let later = demo_content(ts("2026-12-01T09:00:01+01:00")).unwrap();
@@ -2208,8 +2297,10 @@ mod tests {
         let d = demo();
         let items: Vec<&Item> = d.manifest.playlists.iter().flat_map(|p| &p.items).collect();
         let kinds: BTreeSet<&str> = items.iter().map(|i| i.content.kind()).collect();
-        // No image before the renderer brings assets; video is reserved.
-        let expected = ["clock", "events", "news", "qr", "text", "ticker", "waste"];
+        // Every kind but video, which is reserved.
+        let expected = [
+            "clock", "events", "image", "news", "qr", "text", "ticker", "waste",
+        ];
         assert_eq!(kinds, expected.into_iter().collect(), "{kinds:?}");
         let prompts: BTreeSet<String> = items
             .iter()
@@ -2257,6 +2348,63 @@ mod tests {
                 .iter()
                 .any(|e| e.window.crosses_midnight())
         );
+    }
+
+    #[test]
+    fn the_pictures_show_covering_contained_and_behind_a_text() {
+        let d = demo();
+        let item = |playlist: &str, id: &str| {
+            d.manifest
+                .playlists
+                .iter()
+                .find(|p| p.id == playlist)
+                .and_then(|p| p.items.iter().find(|i| i.id == id))
+                .unwrap_or_else(|| panic!("{playlist}/{id}"))
+                .content
+                .clone()
+        };
+        let [belfry, market, poster] = [0, 1, 2].map(|i| d.manifest.assets[i].sha256.clone());
+        let Content::Image {
+            asset,
+            fit,
+            caption,
+            ..
+        } = item("journee", picture_items::MARKET_SQUARE)
+        else {
+            panic!("the market square is an image item")
+        };
+        assert_eq!((asset, fit, caption.is_empty()), (market, Fit::Cover, true));
+        let Content::Image {
+            asset,
+            fit,
+            caption,
+            background,
+        } = item("ce-soir", picture_items::POSTER)
+        else {
+            panic!("the poster is an image item")
+        };
+        assert_eq!((asset, fit), (poster, Fit::Contain));
+        assert!(caption.get(&Lang::fr()).unwrap().contains("Marché de Noël"));
+        assert!(
+            caption
+                .get(&Lang::en())
+                .unwrap()
+                .contains("Christmas market")
+        );
+        assert!(background.is_some());
+        let Content::Text { image, .. } = item("ce-soir", picture_items::GOOD_EVENING) else {
+            panic!("the evening greeting is a text slide")
+        };
+        assert_eq!(image, Some(belfry));
+        // Each picture is used exactly once.
+        let used: Vec<&Sha256> = d
+            .manifest
+            .playlists
+            .iter()
+            .flat_map(|p| &p.items)
+            .flat_map(|i| i.content.assets())
+            .collect();
+        assert_eq!(used.len(), 3);
     }
 
     #[test]

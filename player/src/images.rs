@@ -42,6 +42,18 @@ pub fn decode(bytes: &[u8], max_w: u32, max_h: u32) -> Result<RgbaImage, DecodeE
     limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(classify)?;
+    // `max_alloc` bounds the codecs' own buffers, but `image` 0.25 allocates the output
+    // buffer without checking it: a 200-byte JPEG announcing 16000×16000 pixels would cost
+    // 768 MB and a long decode. Refuse any image whose pixels alone exceed the budget.
+    let pixels = decoder.total_bytes();
+    if pixels > MAX_ALLOC {
+        let (w, h) = decoder.dimensions();
+        return Err(DecodeError::Limits(format!(
+            "{w}×{h} pixels need {} MiB, more than the {} MiB allowed",
+            pixels >> 20,
+            MAX_ALLOC >> 20
+        )));
+    }
     let orientation = decoder.orientation().map_err(classify)?;
     let mut img = DynamicImage::from_decoder(decoder).map_err(classify)?;
     img.apply_orientation(orientation);
@@ -64,6 +76,12 @@ pub fn decode(bytes: &[u8], max_w: u32, max_h: u32) -> Result<RgbaImage, DecodeE
 fn classify(e: image::ImageError) -> DecodeError {
     match e {
         image::ImageError::Limits(l) => DecodeError::Limits(l.to_string()),
+        // A format recognised by its magic bytes but not compiled in (ICO, TIFF...).
+        image::ImageError::Unsupported(u)
+            if matches!(u.kind(), image::error::UnsupportedErrorKind::Format(_)) =>
+        {
+            DecodeError::UnknownFormat
+        }
         image::ImageError::Unsupported(u) => DecodeError::Broken(u.to_string()),
         other => DecodeError::Broken(other.to_string()),
     }

@@ -285,12 +285,27 @@ mod tests {
     fn images_are_decoded_for_the_largest_size_they_are_drawn_at() {
         let a = ImageSource::Asset(Sha256::of(b"a"));
         let mut scene = Scene::new(1920, 1080, Colour::rgb(0, 0, 0));
-        let image = |rect, uv| Node::new(Shape::Image { rect, source: a.clone(), uv });
+        let image = |rect, uv| {
+            Node::new(Shape::Image {
+                rect,
+                source: a.clone(),
+                uv,
+            })
+        };
         // Contain in a 960×540 zone, then cover showing the middle half of the source.
-        scene.push(image(Rect::new(0.0, 0.0, 960.0, 540.0), Rect::new(0.0, 0.0, 1.0, 1.0)));
-        scene.push(image(Rect::new(0.0, 0.0, 400.0, 540.0), Rect::new(0.25, 0.0, 0.5, 1.0)));
+        scene.push(image(
+            Rect::new(0.0, 0.0, 960.0, 540.0),
+            Rect::new(0.0, 0.0, 1.0, 1.0),
+        ));
+        scene.push(image(
+            Rect::new(0.0, 0.0, 400.0, 540.0),
+            Rect::new(0.25, 0.0, 0.5, 1.0),
+        ));
         assert_eq!(scene.image_sizes(), vec![(a.clone(), (960, 540))]);
-        scene.push(image(Rect::new(0.0, 0.0, 1900.0, 1080.0), Rect::new(0.25, 0.25, 0.5, 0.5)));
+        scene.push(image(
+            Rect::new(0.0, 0.0, 1900.0, 1080.0),
+            Rect::new(0.25, 0.25, 0.5, 0.5),
+        ));
         // Never more than the frame's long side.
         assert_eq!(scene.image_sizes(), vec![(a, (1920, 1920))]);
     }

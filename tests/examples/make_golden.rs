@@ -45,6 +45,8 @@ fn case(name: &'static str, layout_id: &str, playlists: Value, defaults: Value) 
     m["default_playlists"] = defaults;
     m["schedule"] = json!([]);
     m["power"] = json!({"on": []});
+    // The demo's pictures stay out: a case brings the assets it shows.
+    m["assets"] = json!([]);
     Case {
         name,
         manifest: m,
@@ -260,7 +262,7 @@ fn main() {
     cases.push(Case {
         name: "town-hall",
         manifest: serde_json::to_value(&demo.manifest).expect("json"),
-        blobs: demo.blobs,
+        blobs: demo.blobs.into_iter().chain(demo.assets).collect(),
         at: "2026-12-01T09:00:30Z".into(),
         size: "1920x1080",
     });
