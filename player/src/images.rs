@@ -56,20 +56,32 @@ pub fn decode(bytes: &[u8], max_w: u32, max_h: u32) -> Result<RgbaImage, DecodeE
     }
     let orientation = decoder.orientation().map_err(classify)?;
     let mut img = DynamicImage::from_decoder(decoder).map_err(classify)?;
-    img.apply_orientation(orientation);
     let (w, h) = (img.width(), img.height());
     if w == 0 || h == 0 {
         return Err(DecodeError::Broken("the image has no pixels".into()));
     }
+    // Scale down before turning upright: the turn copies the image, and a copy of the small
+    // one costs nothing. A quarter turn swaps which side must fit which limit.
+    use image::metadata::Orientation as O;
+    let quarter = matches!(
+        orientation,
+        O::Rotate90 | O::Rotate270 | O::Rotate90FlipH | O::Rotate270FlipH
+    );
+    let (fit_w, fit_h) = if quarter {
+        (max_h, max_w)
+    } else {
+        (max_w, max_h)
+    };
     let scale = f64::min(
-        f64::from(max_w.max(1)) / f64::from(w),
-        f64::from(max_h.max(1)) / f64::from(h),
+        f64::from(fit_w.max(1)) / f64::from(w),
+        f64::from(fit_h.max(1)) / f64::from(h),
     );
     if scale < 1.0 {
         let nw = ((f64::from(w) * scale).round() as u32).max(1);
         let nh = ((f64::from(h) * scale).round() as u32).max(1);
         img = img.resize_exact(nw, nh, image::imageops::FilterType::Triangle);
     }
+    img.apply_orientation(orientation);
     Ok(img.into_rgba8())
 }
 
