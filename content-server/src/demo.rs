@@ -318,15 +318,9 @@ const fn time_of_day(hour: u16, minute: u16) -> TimeOfDay {
     }
 }
 
-/// Applies French typography to text written with ordinary spaces: a narrow no-break space
-/// (U+202F) before `; : ! ?` and `»` and after `«`, so that a line never breaks there.
+/// Applies French typography (U+202F before ; : ! ? and inside « »), as the player does.
 fn typo(s: &str) -> String {
-    const NNBSP: &str = "\u{202f}";
-    let mut out = s.to_owned();
-    for mark in [";", ":", "!", "?", "»"] {
-        out = out.replace(&format!(" {mark}"), &format!("{NNBSP}{mark}"));
-    }
-    out.replace("« ", &format!("«{NNBSP}"))
+    beffroi_protocol::format::typography(s, &Lang::fr())
 }
 
 /// A French text (typography applied) with its English translation.
@@ -404,62 +398,14 @@ fn add_days(date: Date, days: i64) -> Result<Date, DemoError> {
         })
 }
 
-const FR_WEEKDAYS: [&str; 7] = [
-    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-];
-const EN_WEEKDAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-const FR_MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-const EN_MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// "jeudi 1er octobre": French dates write the first of the month as an ordinal.
 fn fr_date(d: Date) -> String {
-    let weekday = FR_WEEKDAYS[d.weekday().to_monday_zero_offset() as usize];
-    let month = FR_MONTHS[(d.month() - 1) as usize];
-    match d.day() {
-        1 => format!("{weekday} 1er {month}"),
-        day => format!("{weekday} {day} {month}"),
-    }
+    beffroi_protocol::format::format_date_long(d, &Lang::fr())
 }
 
 /// "Thursday 1 October".
 fn en_date(d: Date) -> String {
-    let weekday = EN_WEEKDAYS[d.weekday().to_monday_zero_offset() as usize];
-    let month = EN_MONTHS[(d.month() - 1) as usize];
-    format!("{weekday} {} {month}", d.day())
+    beffroi_protocol::format::format_date_long(d, &Lang::en())
 }
 
 /// A one-line address: "Place du Marché, 62310 Fruges".
