@@ -169,10 +169,13 @@ fn draw_zone(ctx: &Ctx<'_>, scene: &mut Scene, layout: &Layout, zone: &LayoutZon
     let (w, h) = (rect.w, rect.h);
     match t.kind {
         TransitionKind::Cut => draw(scene, current, plain),
-        // Both fade, so that an item drawn straight on the zone (a text slide) leaves as the
-        // next one arrives instead of vanishing at the end.
+        // A new item that covers the zone (a photo, a slide with a background) fades in over
+        // the old one, a true cross-fade; one drawn straight on the zone (a text slide) needs
+        // the old one to fade out too, or the old text would stay under it to the end.
         TransitionKind::Fade => {
-            draw(scene, old, plain.faded(1.0 - p));
+            let opaque = current
+                .is_some_and(|(item, time)| covers(&items::draw(ctx, item, &area, time), rect));
+            draw(scene, old, plain.faded(if opaque { 1.0 } else { 1.0 - p }));
             draw(scene, current, plain.faded(p));
         }
         // Slides push: the old item leaves by the edge the new one does not enter from.
@@ -278,6 +281,23 @@ impl Layer {
 }
 
 /// Appends `shapes` to the scene as nodes of `layer`; nothing for a fully transparent layer.
+/// True when the first of `shapes` hides all of `zone`: an opaque rectangle or an image
+/// covering it.
+fn covers(shapes: &[Shape], zone: Rect) -> bool {
+    let contains = |r: &Rect| {
+        r.x <= zone.x && r.y <= zone.y && r.right() >= zone.right() && r.bottom() >= zone.bottom()
+    };
+    match shapes.first() {
+        Some(Shape::Rect {
+            rect,
+            colour,
+            radius,
+        }) => colour.a == 255 && *radius == 0.0 && contains(rect),
+        Some(Shape::Image { rect, .. }) => contains(rect),
+        _ => false,
+    }
+}
+
 fn emit(scene: &mut Scene, shapes: Vec<Shape>, layer: Layer) {
     if layer.opacity <= 0.0 {
         return;

@@ -610,3 +610,22 @@ fn small_panels_list_fewer_events_rather_than_squeeze_them() {
     assert_eq!(side_titles(1920, 1080), 3);
     assert_eq!(side_titles(480, 270), 2);
 }
+
+#[test]
+fn a_fade_between_photos_keeps_the_old_one_opaque_so_the_zone_never_shows_through() {
+    let photos = json!([
+        { "id": "avant", "duration_ms": 10000, "kind": "image", "asset": photo(), "fit": "cover" },
+        { "id": "apres", "duration_ms": 10000, "kind": "image", "asset": photo(), "fit": "cover",
+          "transition": { "kind": "fade", "duration_ms": 1000 } }
+    ]);
+    let m = manifest(photos, |_| {});
+    let scene = scene_at(&m, &data(), "2026-11-29T13:05:10.5Z", 960, 540);
+    let opacities: Vec<f32> = scene
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.shape, Shape::Image { .. }))
+        .map(|n| n.opacity)
+        .collect();
+    // The old photo stays opaque under the new one fading in: a true cross-fade.
+    assert_eq!(opacities, vec![1.0, 0.5]);
+}

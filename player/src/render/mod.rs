@@ -60,6 +60,8 @@ pub struct Renderer {
     clear: wgpu::Color,
     /// The offscreen frame, kept while the frame size stays the same.
     frame: Option<Target>,
+    /// The turned copy read back by `render_image`, kept likewise.
+    output: Option<Target>,
     /// The rotation pass for each output format in use (raw for readback, the surface's).
     rotate: Vec<(wgpu::TextureFormat, Rotate)>,
     stats: Stats,
@@ -93,6 +95,7 @@ impl Renderer {
             layers: Vec::new(),
             clear: wgpu::Color::BLACK,
             frame: None,
+            output: None,
             rotate: Vec::new(),
             stats: Stats::default(),
         }
@@ -270,9 +273,15 @@ impl Renderer {
     /// frame, a preview or a thumbnail.
     pub fn render_image(&mut self, gpu: &Gpu, scene: &Scene) -> RgbaImage {
         let (w, h) = output_size(scene);
-        let out = Target::new(&gpu.device, w, h, "output");
+        // The output texture and its readback buffer are kept while the size stays the same:
+        // previews and thumbnails draw many frames of one size.
+        let out = match self.output.take() {
+            Some(t) if (t.width, t.height) == (w, h) => t,
+            _ => Target::new(&gpu.device, w, h, "output"),
+        };
         let encoder = self.draw_into(gpu, scene, &out.raw, RAW_FORMAT);
         let image = out.read(gpu, encoder);
+        self.output = Some(out);
         self.atlas.trim();
         image
     }
@@ -353,6 +362,8 @@ struct Target {
     raw: wgpu::TextureView,
     width: u32,
     height: u32,
+    /// Rows padded to the copy alignment, created on the first read.
+    readback: std::cell::OnceCell<wgpu::Buffer>,
 }
 
 impl Target {
@@ -384,6 +395,7 @@ impl Target {
             raw,
             width,
             height,
+            readback: std::cell::OnceCell::new(),
         }
     }
 
@@ -392,11 +404,13 @@ impl Target {
         let row = self.width * 4;
         let padded =
             row.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
-        let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("readback"),
-            size: u64::from(padded) * u64::from(self.height),
-            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
-            mapped_at_creation: false,
+        let buffer = self.readback.get_or_init(|| {
+            gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("readback"),
+                size: u64::from(padded) * u64::from(self.height),
+                usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+                mapped_at_creation: false,
+            })
         });
         encoder.copy_texture_to_buffer(
             wgpu::TexelCopyTextureInfo {
@@ -406,7 +420,7 @@ impl Target {
                 aspect: wgpu::TextureAspect::All,
             },
             wgpu::TexelCopyBufferInfo {
-                buffer: &buffer,
+                buffer,
                 layout: wgpu::TexelCopyBufferLayout {
                     offset: 0,
                     bytes_per_row: Some(padded),

@@ -20,7 +20,7 @@ use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop, EventLoopProxy}
 use winit::window::{Fullscreen, Window, WindowId};
 
 use crate::clock::Clock;
-use crate::pacing::{Decision, Pacer};
+use crate::pacing::{Decision, Pacer, Reason};
 use crate::playback;
 use crate::render::{Gpu, Renderer};
 use crate::scene::{ImageSource, Scene};
@@ -218,7 +218,9 @@ impl App {
         let scene = scene_at(bundle, &ev, now, screen.config.width, screen.config.height);
         request_images(screen, bundle, &scene);
         let Decision {
-            redraw, wake_at, ..
+            redraw,
+            wake_at,
+            reason,
         } = screen
             .pacer
             .decide(&ev, &ev.state_at(now), scene.clone(), now);
@@ -232,11 +234,19 @@ impl App {
             screen.scene = Some(scene);
             screen.window.request_redraw();
         }
-        let delay = self
-            .options
-            .clock
-            .real_delay(wake_at.duration_since(now))
-            .unwrap_or(Duration::from_secs(60));
+        // Animation frames are paced in real time whatever the clock's speed (a simulated
+        // clock at 4× must not ask for 120 frames a second); everything else waits for its
+        // instant on the clock.
+        let clock = &self.options.clock;
+        let delay = match clock.real_delay(wake_at.duration_since(now)) {
+            // A frozen clock: nothing moves; look again in a minute (new images, resize).
+            None => Duration::from_secs(60),
+            Some(_) if reason == Reason::Animation => {
+                Duration::from_secs_f64(1.0 / f64::from(self.options.fps.clamp(1, 120)))
+            }
+            Some(d) => d,
+        };
+        self.summary.wakeups = screen.pacer.wakeups;
         let mut deadline = Instant::now() + delay;
         if let Some(limit) = self.options.exit_after {
             deadline = deadline.min(self.started + limit);
@@ -278,7 +288,7 @@ impl App {
         screen.gpu.queue.present(frame);
         let stats = screen.renderer.stats();
         self.summary = Summary {
-            wakeups: screen.pacer.wakeups,
+            wakeups: self.summary.wakeups,
             frames: stats.frames,
             draw_calls: stats.draw_calls,
             texture_bytes: stats.texture_bytes,
