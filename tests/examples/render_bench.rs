@@ -183,7 +183,7 @@ fn fade_benchmark() {
         op / pp
     );
     println!(
-        "peer differences:             one pass (ours: frame pass + rotation pass); target and readback buffer reused (ours: new output texture and readback buffer each frame)"
+        "peer differences:             one pass (ours: frame pass + rotation pass); both reuse their target and readback buffer"
     );
     println!(
         "Headless::stats():            draw calls {first_calls} at p = {:.3}, {mid_calls} at p = {mid_factor:.3}, {} at p = {:.3}; {} texture bytes uploaded ({:.1} MiB = {} images); {} frames",
@@ -531,7 +531,7 @@ fn static_slide_benchmark(env: &RunEnv<'_>) -> Baseline {
     for (name, r) in [("static text slide", &s), ("ticker (peer)", &t)] {
         println!("{name}:");
         println!(
-            "  counters:                   frames drawn {}, wake-ups {} (counted at the last frame drawn), draw calls (last frame) {}, texture bytes {}",
+            "  counters:                   frames drawn {}, wake-ups {}, draw calls (last frame) {}, texture bytes {}",
             r.counters.frames, r.counters.wakeups, r.counters.draw_calls, r.counters.texture_bytes
         );
         r.print_cpu();
@@ -619,7 +619,7 @@ fn playlist_benchmark(env: &RunEnv<'_>, baseline: Baseline) {
         items_shown as f64 / f64::from(IMAGES)
     );
     println!(
-        "counters:                     frames drawn {}, wake-ups {} (counted at the last frame drawn), draw calls (last frame) {}",
+        "counters:                     frames drawn {}, wake-ups {}, draw calls (last frame) {}",
         c.frames, c.wakeups, c.draw_calls
     );
     println!(
