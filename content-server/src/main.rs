@@ -20,6 +20,15 @@ struct Cli {
 enum Command {
     /// Write a complete demo bundle (the Fruges town-hall screen) to a directory.
     DemoBundle(DemoBundleArgs),
+    /// Run the content server (settings: defaults, then --config, then BEFFROI_* variables).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// A TOML settings file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -42,6 +51,7 @@ fn parse_instant(s: &str) -> Result<Timestamp, String> {
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::DemoBundle(args) => demo_bundle(args),
+        Command::Serve(args) => serve(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -74,4 +84,53 @@ fn demo_bundle(args: DemoBundleArgs) -> anyhow::Result<()> {
     );
     println!("{}", demo.summary());
     Ok(())
+}
+
+/// Runs the server until SIGTERM or Ctrl-C, then lets requests in flight finish.
+fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let settings = beffroi_server::Settings::load(args.config.as_deref(), std::env::vars())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("beffroi-server")
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (BEFFROI_LISTEN)", settings.listen))?;
+        tracing::info!(
+            "listening on http://{}, data in {}",
+            settings.listen,
+            settings.data_dir.display()
+        );
+        beffroi_server::launch_with_listener(settings, listener, shutdown_signal()).await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// Resolves on SIGTERM (systemd stop) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
 }
