@@ -8,6 +8,7 @@ pub mod demo;
 pub mod keys;
 pub mod server;
 pub mod settings;
+pub mod users;
 
 pub use server::{AppState, ServerError, launch_with_listener};
 pub use settings::Settings;

@@ -22,6 +22,32 @@ enum Command {
     DemoBundle(DemoBundleArgs),
     /// Run the content server (settings: defaults, then --config, then BEFFROI_* variables).
     Serve(ServeArgs),
+    /// Administration on the data folder, without the server running.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a user; the password is read from the first line of standard input, so that it
+    /// never appears in the process list or the shell history.
+    CreateUser(CreateUserArgs),
+}
+
+#[derive(Debug, Args)]
+struct CreateUserArgs {
+    /// Login name.
+    #[arg(long)]
+    username: String,
+    /// admin, approver, editor or viewer.
+    #[arg(long)]
+    role: beffroi_server::users::Role,
+    /// INSEE code of a commune the user works for (repeat; required for editors).
+    #[arg(long = "commune", value_name = "INSEE")]
+    communes: Vec<beffroi_protocol::ids::Insee>,
+    /// A TOML settings file (for the data folder).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -52,6 +78,7 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::DemoBundle(args) => demo_bundle(args),
         Command::Serve(args) => serve(&args),
+        Command::Admin(AdminCommand::CreateUser(args)) => create_user(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -133,4 +160,37 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
+}
+
+/// `admin create-user`.
+fn create_user(args: CreateUserArgs) -> anyhow::Result<()> {
+    let settings = beffroi_server::Settings::load(args.config.as_deref(), std::env::vars())?;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']).to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let dir = &settings.data_dir;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the data folder {}", dir.display()))?;
+        let pool = beffroi_server::db::open(dir).await?;
+        let user = beffroi_server::users::NewUser {
+            username: args.username.clone(),
+            password,
+            role: args.role,
+            communes: args.communes,
+        };
+        let id = beffroi_server::users::create(&pool, &user, Timestamp::now()).await?;
+        println!(
+            "user {} ({}) created with id {id} in {}",
+            args.username,
+            args.role,
+            dir.display()
+        );
+        Ok(())
+    })
 }

@@ -140,3 +140,132 @@ fn a_bad_setting_stops_the_binary_with_a_message_naming_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("BEFFROI_LISTEN"), "{err}");
 }
+
+#[tokio::test]
+async fn users_log_in_with_their_password_only() {
+    use beffroi_server::users::{self, NewUser, Role, UserError};
+    let dir = tempfile::tempdir().unwrap();
+    let pool = beffroi_server::db::open(dir.path()).await.unwrap();
+    let now: jiff::Timestamp = "2026-11-29T12:00:00Z".parse().unwrap();
+    let editor = NewUser {
+        username: "agent.fruges".into(),
+        password: "la belle vallée de la Lys".into(),
+        role: Role::Editor,
+        communes: vec!["62364".parse().unwrap()],
+    };
+    users::create(&pool, &editor, now).await.unwrap();
+    let user = users::verify_login(&pool, "agent.fruges", "la belle vallée de la Lys")
+        .await
+        .unwrap()
+        .expect("logged in");
+    assert_eq!(user.role, Role::Editor);
+    assert_eq!(user.communes, vec!["62364".parse().unwrap()]);
+    assert!(
+        users::verify_login(&pool, "agent.fruges", "la belle vallée de la lys")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        users::verify_login(&pool, "nobody", "la belle vallée de la Lys")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Names are unique without case; rules are enforced with a message.
+    let again = NewUser {
+        username: "Agent.Fruges".into(),
+        ..editor.clone()
+    };
+    assert!(matches!(
+        users::create(&pool, &again, now).await,
+        Err(UserError::Exists(_))
+    ));
+    let short = NewUser {
+        username: "court".into(),
+        password: "trop court".into(),
+        ..editor.clone()
+    };
+    assert!(
+        users::create(&pool, &short, now)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("at least 12")
+    );
+    let nowhere = NewUser {
+        username: "sans.commune".into(),
+        communes: vec![],
+        ..editor.clone()
+    };
+    assert!(
+        users::create(&pool, &nowhere, now)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("needs at least one commune")
+    );
+    let elsewhere = NewUser {
+        username: "ailleurs".into(),
+        communes: vec!["75056".parse().unwrap()],
+        ..editor
+    };
+    assert!(
+        users::create(&pool, &elsewhere, now)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("75056 is not a commune of the territory")
+    );
+}
+
+#[test]
+fn admin_create_user_reads_the_password_from_stdin() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_beffroi-server"))
+            .args([
+                "admin",
+                "create-user",
+                "--username",
+                name,
+                "--role",
+                "admin",
+            ])
+            .env("BEFFROI_DATA_DIR", dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"un mot de passe assez long\n")
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run("officier");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("user officier (admin) created"));
+    let again = run("officier");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let user = rt.block_on(async {
+        let pool = beffroi_server::db::open(dir.path()).await.unwrap();
+        beffroi_server::users::verify_login(&pool, "officier", "un mot de passe assez long")
+            .await
+            .unwrap()
+    });
+    assert!(user.is_some());
+}
