@@ -2,6 +2,7 @@
 //! server (health and metrics so far), plus the territory's communes and the demo content
 //! generator. The content API, publishing and the officer UI are being built on this.
 
+pub mod blobs;
 pub mod communes;
 pub mod db;
 pub mod demo;

@@ -32,6 +32,9 @@ pub enum ServerError {
     /// The server key.
     #[error(transparent)]
     Key(#[from] crate::keys::KeyError),
+    /// The blob store.
+    #[error(transparent)]
+    Blobs(#[from] crate::blobs::BlobError),
     /// Serving failed.
     #[error("serving HTTP: {0}")]
     Serve(std::io::Error),
@@ -53,6 +56,8 @@ pub struct AppState {
     pub db: SqlitePool,
     /// The server's signing key.
     pub key: SigningKey,
+    /// Media, renditions and data sets by content address.
+    pub blobs: crate::blobs::Blobs,
     /// Counters.
     pub metrics: Metrics,
 }
