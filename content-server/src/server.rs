@@ -85,10 +85,12 @@ pub async fn open(settings: Settings) -> Result<AppState, ServerError> {
     })?;
     let db = crate::db::open(dir).await?;
     let key = crate::keys::load_or_create(dir)?;
+    let blobs = crate::blobs::Blobs::open(&dir.join("blobs"))?;
     Ok(AppState {
         settings,
         db,
         key,
+        blobs,
         metrics: Metrics::default(),
     })
 }
