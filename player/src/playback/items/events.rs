@@ -121,18 +121,7 @@ fn wide_row(ctx: &Ctx<'_>, event: &Event, row: Rect, today: Date, out: &mut Vec<
         .middle()
         .shape(),
     );
-    if let Some((label, colour)) = status(ctx, event.status) {
-        let (shapes, left) = badge(
-            ctx,
-            &label,
-            rest.right(),
-            rest.y + rest.h / 2.0,
-            s.text(24.0),
-            colour,
-        );
-        out.extend(shapes);
-        rest.w = (left - s.px(20.0) - rest.x).max(0.0);
-    }
+    status_badge(ctx, event, &mut rest, 24.0, 20.0, out);
     let (title_box, place_box) = rest.cut_top(rest.h * 0.58, 0.0);
     out.push(title(ctx, event, title_box, s.fit(40.0, 22.0)));
     out.push(
@@ -158,18 +147,7 @@ fn compact_row(ctx: &Ctx<'_>, event: &Event, row: Rect, today: Date, out: &mut V
     let inner = row.pad(p, p * 0.8);
     let (mut first, rest) = inner.cut_top(inner.h * 0.27, 0.0);
     let (title_box, place_box) = rest.cut_top(rest.h * 0.64, 0.0);
-    if let Some((label, colour)) = status(ctx, event.status) {
-        let (shapes, left) = badge(
-            ctx,
-            &label,
-            first.right(),
-            first.y + first.h / 2.0,
-            s.text(20.0),
-            colour,
-        );
-        out.extend(shapes);
-        first.w = (left - s.px(12.0) - first.x).max(0.0);
-    }
+    status_badge(ctx, event, &mut first, 20.0, 12.0, out);
     out.push(
         text(
             capitalise(&when(ctx, event, today)),
@@ -245,4 +223,29 @@ pub(crate) fn place(ctx: &Ctx<'_>, event: &Event) -> String {
         None => {}
     }
     ctx.typo(&parts.join(", "))
+}
+
+/// The event's status badge ("Annulé", "Reporté", "Complet") at the right end of `line`,
+/// whose width then stops `gap` reference pixels before it.
+fn status_badge(
+    ctx: &Ctx<'_>,
+    event: &Event,
+    line: &mut Rect,
+    size: f32,
+    gap: f32,
+    out: &mut Vec<Shape>,
+) {
+    let s = &ctx.scale;
+    if let Some((label, colour)) = status(ctx, event.status) {
+        let (shapes, left) = badge(
+            ctx,
+            &label,
+            line.right(),
+            line.y + line.h / 2.0,
+            s.text(size),
+            colour,
+        );
+        out.extend(shapes);
+        line.w = (left - s.px(gap) - line.x).max(0.0);
+    }
 }

@@ -23,7 +23,7 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 
-use super::layout::{Scale, alpha, readable};
+use super::layout::{Cut, Scale, alpha, readable};
 use crate::scene::{Align, Rect, Shape, Text, TextSize, Weight};
 
 /// What every drawer may read: the content, the screen's look and language, the instant.
@@ -121,6 +121,25 @@ impl Ctx<'_> {
     }
 
     /// A card of the theme's surface colour with corners scaled to the frame.
+    /// A one-line bold heading of `height` reference pixels at the top of the area, inside its
+    /// margin; returns it with the rectangle left below it.
+    pub(crate) fn heading(&self, area: &Area, title: String, height: f32) -> (Shape, Rect) {
+        let s = &self.scale;
+        let inner = area.rect.inset(self.margin(area));
+        let (head, body) = inner.cut_top(s.px(height).max(s.floor * 1.4), s.px(24.0));
+        let shape = text(
+            title,
+            head,
+            s.fit(64.0, 28.0),
+            self.heading_on(area.bg),
+            Weight::Bold,
+        )
+        .lines(1)
+        .middle()
+        .shape();
+        (shape, body)
+    }
+
     pub(crate) fn card(&self, rect: Rect) -> Shape {
         Shape::Rect {
             rect,

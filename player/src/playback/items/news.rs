@@ -21,20 +21,8 @@ pub(super) fn draw(ctx: &Ctx<'_>, area: &Area, max: u16) -> Vec<Shape> {
         return Vec::new();
     }
     let s = &ctx.scale;
-    let inner = area.rect.inset(ctx.margin(area));
-    let (head, body) = inner.cut_top(s.px(84.0).max(s.floor * 1.4), s.px(24.0));
-    let mut out = vec![
-        text(
-            ctx.pick("Actualités", "News", "Nieuws"),
-            head,
-            s.fit(64.0, 28.0),
-            ctx.heading_on(area.bg),
-            Weight::Bold,
-        )
-        .lines(1)
-        .middle()
-        .shape(),
-    ];
+    let (heading, body) = ctx.heading(area, ctx.pick("Actualités", "News", "Nieuws"), 84.0);
+    let mut out = vec![heading];
     let n = items.len();
     let (cols, rows) = if n == 1 {
         (1, 1)

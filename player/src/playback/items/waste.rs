@@ -274,22 +274,13 @@ fn advice(ctx: &Ctx<'_>, area: &Area, waste: &WasteData, time: ItemTime) -> Vec<
     let minute = time.started.as_second().div_euclid(60);
     let a = &waste.advice[minute.rem_euclid(n as i64) as usize];
     let s = &ctx.scale;
-    let inner = area.rect.inset(ctx.margin(area));
-    let (head, body) = inner.cut_top(s.px(100.0).max(s.floor * 1.4), s.px(24.0));
+    let (heading, body) = ctx.heading(
+        area,
+        ctx.pick("Le saviez-vous ?", "Did you know?", "Wist je dat?"),
+        100.0,
+    );
     let surface = ctx.theme.surface;
-    let mut out = vec![
-        text(
-            ctx.pick("Le saviez-vous ?", "Did you know?", "Wist je dat?"),
-            head,
-            s.fit(64.0, 28.0),
-            ctx.heading_on(area.bg),
-            Weight::Bold,
-        )
-        .lines(1)
-        .middle()
-        .shape(),
-        ctx.card(body),
-    ];
+    let mut out = vec![heading, ctx.card(body)];
     let p = s.px(36.0).min(body.w.min(body.h) * 0.08);
     let content = body.inset(p);
     let (colour, short, sentence) = destination(ctx, a.destination);
