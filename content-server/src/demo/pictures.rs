@@ -12,7 +12,6 @@
 //! places the stars, snowflakes and cobbles), and the encoders are deterministic. Pictures do
 //! not depend on the demo's instant, so they are drawn once per process.
 
-use std::io::Cursor;
 use std::sync::OnceLock;
 
 use image::codecs::jpeg::JpegEncoder;
@@ -407,42 +406,36 @@ impl Canvas {
 }
 
 fn jpeg(canvas: &Canvas) -> Picture {
-    let mut bytes = Vec::new();
-    JpegEncoder::new_with_quality(&mut Cursor::new(&mut bytes), 86)
-        .write_image(
-            &canvas.rgb8(),
-            canvas.w as u32,
-            canvas.h as u32,
-            ExtendedColorType::Rgb8,
-        )
-        .expect("encoding to memory cannot fail");
-    Picture {
-        bytes,
-        mime: "image/jpeg",
-        width: canvas.w as u32,
-        height: canvas.h as u32,
-    }
+    encode(canvas, "image/jpeg", |out, rgb, w, h| {
+        JpegEncoder::new_with_quality(out, 86).write_image(rgb, w, h, ExtendedColorType::Rgb8)
+    })
 }
 
 fn png(canvas: &Canvas) -> Picture {
+    encode(canvas, "image/png", |out, rgb, w, h| {
+        PngEncoder::new_with_quality(out, CompressionType::Best, FilterType::Adaptive).write_image(
+            rgb,
+            w,
+            h,
+            ExtendedColorType::Rgb8,
+        )
+    })
+}
+
+/// Encodes the canvas's RGB pixels with `write` into a picture of type `mime`.
+fn encode(
+    canvas: &Canvas,
+    mime: &'static str,
+    write: impl FnOnce(&mut Vec<u8>, &[u8], u32, u32) -> image::ImageResult<()>,
+) -> Picture {
+    let (width, height) = (canvas.w as u32, canvas.h as u32);
     let mut bytes = Vec::new();
-    PngEncoder::new_with_quality(
-        &mut Cursor::new(&mut bytes),
-        CompressionType::Best,
-        FilterType::Adaptive,
-    )
-    .write_image(
-        &canvas.rgb8(),
-        canvas.w as u32,
-        canvas.h as u32,
-        ExtendedColorType::Rgb8,
-    )
-    .expect("encoding to memory cannot fail");
+    write(&mut bytes, &canvas.rgb8(), width, height).expect("encoding to memory cannot fail");
     Picture {
         bytes,
-        mime: "image/png",
-        width: canvas.w as u32,
-        height: canvas.h as u32,
+        mime,
+        width,
+        height,
     }
 }
 
