@@ -12,6 +12,7 @@
 //! `pictures` submodule, from shapes.
 
 mod pictures;
+pub mod seed;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::RangeInclusive;

@@ -1,4 +1,5 @@
-//! `beffroi-server`: the content server's command line (for now, the demo bundle generator).
+//! `beffroi-server`: the content server's command line: `serve`, `admin`, `export-bundle`,
+//! `demo-bundle`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +23,8 @@ enum Command {
     DemoBundle(DemoBundleArgs),
     /// Run the content server (settings: defaults, then --config, then BEFFROI_* variables).
     Serve(ServeArgs),
+    /// Write a screen's published content as a signed bundle a player plays offline.
+    ExportBundle(ExportArgs),
     /// Administration on the data folder, without the server running.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -55,6 +58,23 @@ struct ServeArgs {
     /// A TOML settings file.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Fill an empty database with demo content (screens in three communes, media,
+    /// playlists, schedule), published, and an `admin` user whose password is printed.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// The screen's id or name.
+    #[arg(long)]
+    screen: String,
+    /// Directory to write the bundle to (created if needed).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// A TOML settings file (for the data folder).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +99,7 @@ fn main() -> ExitCode {
         Command::DemoBundle(args) => demo_bundle(args),
         Command::Serve(args) => serve(&args),
         Command::Admin(AdminCommand::CreateUser(args)) => create_user(args),
+        Command::ExportBundle(args) => export_bundle(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -126,6 +147,9 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         .thread_name("beffroi-server")
         .build()?;
     runtime.block_on(async {
+        if args.demo {
+            seed_demo(&settings).await?;
+        }
         let listener = tokio::net::TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {} (BEFFROI_LISTEN)", settings.listen))?;
@@ -136,6 +160,53 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         );
         beffroi_server::launch_with_listener(settings, listener, shutdown_signal()).await?;
         tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// Seeds the demo content into an empty database before serving.
+async fn seed_demo(settings: &beffroi_server::Settings) -> anyhow::Result<()> {
+    let state = beffroi_server::server::open(settings.clone()).await?;
+    let at = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())?;
+    match beffroi_server::demo::seed::seed(&state, at)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot seed the demo: {}", e.message))?
+    {
+        None => tracing::info!("demo: the database already has screens; nothing added"),
+        Some(seeded) => {
+            tracing::info!("demo: {} screens seeded and published", seeded.screens);
+            if let Some((user, password)) = seeded.admin {
+                println!("demo administrator: {user} / {password}");
+            }
+        }
+    }
+    state.db.close().await;
+    Ok(())
+}
+
+/// `export-bundle`.
+fn export_bundle(args: &ExportArgs) -> anyhow::Result<()> {
+    let settings = beffroi_server::Settings::load(args.config.as_deref(), std::env::vars())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let dir = &settings.data_dir;
+        let db = beffroi_server::db::open(dir).await?;
+        let blobs = beffroi_server::blobs::Blobs::open(&dir.join("blobs"))?;
+        let key = beffroi_server::keys::load_or_create(dir)?;
+        let m = beffroi_server::export::export(&db, &blobs, &key, &args.screen, &args.out)
+            .await
+            .with_context(|| format!("cannot export screen \"{}\"", args.screen))?;
+        println!(
+            "bundle of {} ({}) written to {}: manifest {}, {} assets, signed by key {}",
+            m.screen.id,
+            m.screen.name,
+            args.out.display(),
+            m.version,
+            m.assets.len(),
+            beffroi_server::keys::public_hex(&key)
+        );
         Ok(())
     })
 }

@@ -19,6 +19,21 @@ pub struct Settings {
     /// Serve `/metrics` without authentication (`BEFFROI_METRICS_PUBLIC`), for a Prometheus
     /// scraper on the same host.
     pub metrics_public: bool,
+    /// Let editors publish their communes' changes themselves (`BEFFROI_EDITORS_SELF_PUBLISH`);
+    /// otherwise an approver or an administrator publishes.
+    pub editors_self_publish: bool,
+    /// PEM certificate chain: serve HTTPS directly (`BEFFROI_TLS_CERT`; with `tls_key`).
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of the certificate (`BEFFROI_TLS_KEY`).
+    pub tls_key: Option<PathBuf>,
+    /// Mark cookies `Secure` although the server speaks plain HTTP, because a reverse proxy
+    /// terminates TLS in front of it (`BEFFROI_BEHIND_TLS_PROXY`).
+    pub behind_tls_proxy: bool,
+    /// Seconds between player heartbeats; a screen is offline after three missed
+    /// (`BEFFROI_HEARTBEAT_S`).
+    pub heartbeat_s: u32,
+    /// Seconds between SSE keep-alive comments (`BEFFROI_SSE_KEEPALIVE_S`).
+    pub sse_keepalive_s: u32,
 }
 
 impl Default for Settings {
@@ -28,6 +43,12 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             max_upload_bytes: 64 << 20,
             metrics_public: false,
+            editors_self_publish: false,
+            tls_cert: None,
+            tls_key: None,
+            behind_tls_proxy: false,
+            heartbeat_s: 60,
+            sse_keepalive_s: 15,
         }
     }
 }
@@ -40,6 +61,12 @@ impl std::fmt::Debug for Settings {
             .field("data_dir", &self.data_dir)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("metrics_public", &self.metrics_public)
+            .field("editors_self_publish", &self.editors_self_publish)
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
+            .field("behind_tls_proxy", &self.behind_tls_proxy)
+            .field("heartbeat_s", &self.heartbeat_s)
+            .field("sse_keepalive_s", &self.sse_keepalive_s)
             .finish()
     }
 }
@@ -116,15 +143,31 @@ impl Settings {
                         .map_err(|_| bad("expected a number of bytes"))?;
                 }
                 "BEFFROI_METRICS_PUBLIC" => {
-                    s.metrics_public = match value.as_str() {
-                        "1" | "true" | "yes" => true,
-                        "0" | "false" | "no" => false,
-                        _ => return Err(bad("expected true or false")),
-                    }
+                    s.metrics_public = flag(&value).ok_or_else(|| bad("expected true or false"))?;
+                }
+                "BEFFROI_EDITORS_SELF_PUBLISH" => {
+                    s.editors_self_publish =
+                        flag(&value).ok_or_else(|| bad("expected true or false"))?;
+                }
+                "BEFFROI_BEHIND_TLS_PROXY" => {
+                    s.behind_tls_proxy =
+                        flag(&value).ok_or_else(|| bad("expected true or false"))?;
+                }
+                "BEFFROI_TLS_CERT" => s.tls_cert = Some(PathBuf::from(&value)),
+                "BEFFROI_TLS_KEY" => s.tls_key = Some(PathBuf::from(&value)),
+                "BEFFROI_HEARTBEAT_S" => {
+                    s.heartbeat_s = value
+                        .parse()
+                        .map_err(|_| bad("expected a number of seconds"))?;
+                }
+                "BEFFROI_SSE_KEEPALIVE_S" => {
+                    s.sse_keepalive_s = value
+                        .parse()
+                        .map_err(|_| bad("expected a number of seconds"))?;
                 }
                 other if other.starts_with("BEFFROI_") && !KNOWN_ELSEWHERE.contains(&other) => {
                     return Err(bad(
-                        "unknown setting (BEFFROI_LISTEN, BEFFROI_DATA_DIR, BEFFROI_MAX_UPLOAD_BYTES, BEFFROI_METRICS_PUBLIC)",
+                        "unknown setting (BEFFROI_LISTEN, BEFFROI_DATA_DIR, BEFFROI_MAX_UPLOAD_BYTES, BEFFROI_METRICS_PUBLIC, BEFFROI_EDITORS_SELF_PUBLISH, BEFFROI_TLS_CERT, BEFFROI_TLS_KEY, BEFFROI_BEHIND_TLS_PROXY, BEFFROI_HEARTBEAT_S, BEFFROI_SSE_KEEPALIVE_S)",
                     ));
                 }
                 _ => {}
@@ -140,10 +183,28 @@ impl Settings {
                 "max_upload_bytes must be greater than zero".into(),
             ));
         }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err(SettingsError::Invalid(
+                "tls_cert and tls_key go together: set both to serve HTTPS, or neither".into(),
+            ));
+        }
+        if self.heartbeat_s == 0 || self.sse_keepalive_s == 0 {
+            return Err(SettingsError::Invalid(
+                "heartbeat_s and sse_keepalive_s must be greater than zero".into(),
+            ));
+        }
         if self.data_dir.as_os_str().is_empty() {
             return Err(SettingsError::Invalid("data_dir must not be empty".into()));
         }
         Ok(())
+    }
+}
+
+fn flag(value: &str) -> Option<bool> {
+    match value {
+        "1" | "true" | "yes" => Some(true),
+        "0" | "false" | "no" => Some(false),
+        _ => None,
     }
 }
 

@@ -26,7 +26,8 @@ pub enum Role {
 }
 
 impl Role {
-    fn as_str(self) -> &'static str {
+    /// The name stored in the database and used in the API.
+    pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::Approver => "approver",
@@ -68,6 +69,45 @@ pub struct User {
     pub role: Role,
     /// Communes an editor works for.
     pub communes: Vec<Insee>,
+}
+
+impl User {
+    /// Admins and approvers work for the whole territory; so does a viewer with no commune.
+    pub fn whole_territory(&self) -> bool {
+        match self.role {
+            Role::Admin | Role::Approver => true,
+            Role::Viewer => self.communes.is_empty(),
+            Role::Editor => false,
+        }
+    }
+
+    /// Whether the user may see an object owned by `owner` (`None`: the intercommunality).
+    /// Shared objects are visible to everyone, since everyone may use them.
+    pub fn sees(&self, owner: Option<&Insee>) -> bool {
+        match owner {
+            None => true,
+            Some(c) => self.whole_territory() || self.communes.contains(c),
+        }
+    }
+
+    /// Whether the user may create, change or delete an object owned by `owner`. Editors
+    /// change only their communes' objects; shared ones are for admins and approvers.
+    pub fn edits(&self, owner: Option<&Insee>) -> bool {
+        match self.role {
+            Role::Admin | Role::Approver => true,
+            Role::Editor => owner.is_some_and(|c| self.communes.contains(c)),
+            Role::Viewer => false,
+        }
+    }
+
+    /// Whether the user may publish (editors only when the server lets them self-publish).
+    pub fn publishes(&self, editors_self_publish: bool) -> bool {
+        match self.role {
+            Role::Admin | Role::Approver => true,
+            Role::Editor => editors_self_publish,
+            Role::Viewer => false,
+        }
+    }
 }
 
 /// A user to create.
@@ -206,7 +246,18 @@ pub async fn verify_login(
     if !ok {
         return Ok(None);
     }
-    let id: i64 = row.get("id");
+    load(pool, row.get("id")).await
+}
+
+/// The user with id `id`, with their communes.
+pub async fn load(pool: &SqlitePool, id: i64) -> Result<Option<User>, UserError> {
+    let Some(row) = sqlx::query("SELECT id, username, role FROM users WHERE id = ?1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+    else {
+        return Ok(None);
+    };
     let role: String = row.get("role");
     let communes: Vec<String> =
         sqlx::query_scalar("SELECT insee FROM user_communes WHERE user_id = ?1 ORDER BY insee")

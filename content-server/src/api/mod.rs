@@ -1,0 +1,48 @@
+//! The JSON API under `/api/v1`: every route is registered through `utoipa-axum`, so the
+//! OpenAPI document served at `/api/v1/openapi.json` lists exactly the routes that exist.
+
+pub mod auth;
+pub mod error;
+pub mod media;
+pub mod objects;
+pub mod pairing;
+pub mod player;
+pub mod publish;
+
+use std::sync::Arc;
+
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::server::AppState;
+
+/// The document's header; paths come from the routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Beffroi content server",
+        description = "Screens, playlists, schedules, media and publishing for the signage of the Haut Pays du Montreuillois; player endpoints (pairing, manifest, events, assets, status).",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    tags(
+        (name = "auth", description = "Sessions and API tokens"),
+        (name = "objects", description = "Screen groups, screens, layouts, playlists, schedule entries (drafts)"),
+        (name = "publish", description = "Publishing drafts to the screens"),
+        (name = "media", description = "Uploaded images and their renditions"),
+        (name = "player", description = "Endpoints of paired players (device token)"),
+        (name = "pairing", description = "Pairing new players"),
+        (name = "territory", description = "Communes and users"),
+    )
+)]
+struct ApiDoc;
+
+/// Every API route with its documentation.
+pub fn routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::routes())
+        .merge(objects::routes())
+        .merge(media::routes())
+        .merge(publish::routes())
+        .merge(player::routes())
+        .merge(pairing::routes())
+}

@@ -1,0 +1,471 @@
+//! Publishing: drafts become the published state in one transaction, every screen's
+//! manifest is rebuilt from it, and only the screens whose manifest changed get a new
+//! version (and a push).
+//!
+//! A manifest's `generated_at` is the instant of the publish that last changed it, stored
+//! with it; a screen untouched by a publish keeps its manifest byte for byte.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+
+use beffroi_protocol::data::catalogue::Catalogue;
+use beffroi_protocol::data::events::EventsData;
+use beffroi_protocol::data::news::NewsData;
+use beffroi_protocol::data::waste::WasteData;
+use beffroi_protocol::ids::Sha256;
+use beffroi_protocol::manifest::{AssetRef, DataRefs, Manifest};
+use jiff::Timestamp;
+use sqlx::{Row, SqliteConnection};
+
+use crate::api::error::{ApiError, ApiResult};
+use crate::model::manifest::{self as build, DataSets, PixelBox};
+use crate::model::snapshot::Snapshot;
+use crate::model::store::{self, ObjectRow};
+use crate::model::{Kind, Side};
+use crate::server::AppState;
+use crate::users::User;
+
+/// What a publish did.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Outcome {
+    /// The publication's id (also the SSE event id of the changes it pushed).
+    pub publication: i64,
+    /// Its instant.
+    pub at: String,
+    /// The objects published, as `kind/id`.
+    pub objects: Vec<String>,
+    /// Screens whose manifest changed, with their new version.
+    pub screens: BTreeMap<String, String>,
+}
+
+/// Stores the (so far empty) data sets as blobs and returns their references.
+pub async fn store_data_sets(
+    state_blobs: &crate::blobs::Blobs,
+    db: &sqlx::SqlitePool,
+) -> Result<DataSets, ApiError> {
+    let mut refs = DataRefs::default();
+    let encode = |r: Result<(beffroi_protocol::manifest::BlobRef, Vec<u8>), _>| {
+        r.map_err(|e: beffroi_protocol::canonical::CanonicalError| {
+            ApiError::internal("encoding a data set", e)
+        })
+    };
+    let sets = [
+        encode(beffroi_protocol::canonical::encode_blob(
+            &EventsData::default(),
+        ))?,
+        encode(beffroi_protocol::canonical::encode_blob(
+            &WasteData::default(),
+        ))?,
+        encode(beffroi_protocol::canonical::encode_blob(
+            &NewsData::default(),
+        ))?,
+        encode(beffroi_protocol::canonical::encode_blob(
+            &Catalogue::default(),
+        ))?,
+    ];
+    for (i, (r, bytes)) in sets.into_iter().enumerate() {
+        let sha = state_blobs.put(bytes).await?;
+        record_blob(db, &sha, r.size, "application/json").await?;
+        match i {
+            0 => refs.events = Some(r),
+            1 => refs.waste = Some(r),
+            2 => refs.news = Some(r),
+            _ => refs.catalogue = Some(r),
+        }
+    }
+    Ok(DataSets(refs))
+}
+
+/// Records a stored blob and its type (once).
+pub async fn record_blob(
+    db: &sqlx::SqlitePool,
+    sha: &Sha256,
+    size: u64,
+    mime: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO blobs (sha256, size, mime, created_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind(sha.as_str())
+    .bind(size as i64)
+    .bind(mime)
+    .bind(Timestamp::now().to_string())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The rendition of `source` for `pbox`, made and stored when missing.
+pub async fn rendition(state: &AppState, source: &Sha256, pbox: PixelBox) -> ApiResult<AssetRef> {
+    if let Some(a) = stored_rendition(&state.db, source, pbox).await? {
+        return Ok(a);
+    }
+    let bytes = state.blobs.get(source).await?;
+    let (w, h) = pbox;
+    let encoded = tokio::task::spawn_blocking(move || crate::ingest::rendition(&bytes, w, h))
+        .await
+        .map_err(|e| ApiError::internal("making a rendition", e))?
+        .map_err(|e| ApiError::invalid(format!("media {source}: {e}"), Vec::new()))?;
+    let size = encoded.bytes.len() as u64;
+    let sha = state.blobs.put(encoded.bytes).await?;
+    record_blob(&state.db, &sha, size, encoded.mime).await?;
+    sqlx::query(
+        "INSERT INTO renditions (source, max_width, max_height, sha256, mime, size, width, height)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+    )
+    .bind(source.as_str())
+    .bind(i64::from(w))
+    .bind(i64::from(h))
+    .bind(sha.as_str())
+    .bind(encoded.mime)
+    .bind(size as i64)
+    .bind(i64::from(encoded.width))
+    .bind(i64::from(encoded.height))
+    .execute(&state.db)
+    .await?;
+    Ok(AssetRef {
+        sha256: sha,
+        size,
+        mime: encoded.mime.to_owned(),
+        width: Some(encoded.width),
+        height: Some(encoded.height),
+    })
+}
+
+async fn stored_rendition(
+    db: &sqlx::SqlitePool,
+    source: &Sha256,
+    (w, h): PixelBox,
+) -> Result<Option<AssetRef>, ApiError> {
+    let row = sqlx::query(
+        "SELECT sha256, mime, size, width, height FROM renditions
+         WHERE source = ?1 AND max_width = ?2 AND max_height = ?3",
+    )
+    .bind(source.as_str())
+    .bind(i64::from(w))
+    .bind(i64::from(h))
+    .fetch_optional(db)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let sha: String = r.get("sha256");
+    Ok(Some(AssetRef {
+        sha256: sha
+            .parse()
+            .map_err(|e| ApiError::internal("reading renditions", e))?,
+        size: r.get::<i64, _>("size") as u64,
+        mime: r.get("mime"),
+        width: Some(r.get::<i64, _>("width") as u32),
+        height: Some(r.get::<i64, _>("height") as u32),
+    }))
+}
+
+/// Makes every rendition the screens of `s` need.
+pub async fn make_renditions(
+    state: &AppState,
+    s: &Snapshot,
+) -> ApiResult<BTreeMap<(Sha256, PixelBox), AssetRef>> {
+    let mut out = BTreeMap::new();
+    for screen in s.screens.keys() {
+        for (sha, pbox) in build::rendition_needs(s, screen) {
+            if out.contains_key(&(sha.clone(), pbox)) {
+                continue;
+            }
+            let a = rendition(state, &sha, pbox).await?;
+            out.insert((sha, pbox), a);
+        }
+    }
+    Ok(out)
+}
+
+/// The draft manifest of a screen, for previews: renditions already made are used, the
+/// originals otherwise (nothing is generated for a preview).
+pub async fn preview(state: &AppState, screen_id: &str, side: Side) -> ApiResult<Manifest> {
+    let mut conn = state.db.acquire().await?;
+    let rows = store::all(&mut conn).await?;
+    let media = store::media(&mut conn).await?;
+    drop(conn);
+    let s = Snapshot::build(&rows, side, media)
+        .map_err(|e| ApiError::internal("reading objects", e))?;
+    let mut made = BTreeMap::new();
+    for (sha, pbox) in build::rendition_needs(&s, screen_id) {
+        let a = match stored_rendition(&state.db, &sha, pbox).await? {
+            Some(a) => a,
+            None => match s.media.get(&sha) {
+                Some(m) => AssetRef {
+                    sha256: sha.clone(),
+                    size: m.size,
+                    mime: m.mime.clone(),
+                    width: Some(m.width),
+                    height: Some(m.height),
+                },
+                None => continue,
+            },
+        };
+        made.insert((sha, pbox), a);
+    }
+    let generated_at = Timestamp::now();
+    build::build(
+        &s,
+        screen_id,
+        &|sha, b| made.get(&(sha.clone(), b)).cloned(),
+        &state.data_sets,
+        generated_at,
+    )
+    .map_err(|p| ApiError::invalid(p[0].clone(), p))
+}
+
+/// Publishes the pending drafts `selection` names (all those the user may publish when
+/// `None`), rebuilds the manifests and pushes the changed ones.
+pub async fn publish(
+    state: &AppState,
+    user: &User,
+    selection: Option<Vec<(Kind, String)>>,
+) -> ApiResult<Outcome> {
+    if !user.publishes(state.settings.editors_self_publish) {
+        return Err(ApiError::forbidden(format!(
+            "{} ({}) cannot publish; an approver or an administrator publishes{}",
+            user.username,
+            user.role,
+            if user.role == crate::users::Role::Editor {
+                " (or set editors_self_publish = true)"
+            } else {
+                ""
+            }
+        )));
+    }
+    // One publish at a time: they read and write every manifest.
+    let _guard = state.publishing.lock().await;
+    let mut conn = state.db.acquire().await?;
+    let rows = store::all(&mut conn).await?;
+    let media = store::media(&mut conn).await?;
+    drop(conn);
+
+    let chosen: Vec<&ObjectRow> = match &selection {
+        Some(list) => {
+            let mut out = Vec::new();
+            for (kind, id) in list {
+                let row = rows
+                    .iter()
+                    .find(|r| r.kind == *kind && r.id == *id)
+                    .ok_or_else(|| ApiError::not_found(format!("no {} \"{id}\"", kind.noun())))?;
+                if !user.edits(row.owner.as_ref()) {
+                    return Err(ApiError::forbidden(format!(
+                        "{} \"{id}\" is not yours to publish",
+                        kind.noun()
+                    )));
+                }
+                if row.pending() {
+                    out.push(row);
+                }
+            }
+            out
+        }
+        None => rows
+            .iter()
+            .filter(|r| r.pending() && user.edits(r.owner.as_ref()))
+            .collect(),
+    };
+    if chosen.is_empty() {
+        return Err(ApiError::conflict("nothing to publish: no pending change"));
+    }
+
+    // The published state after this publish, checked as a whole.
+    let mut next_rows = rows.clone();
+    for r in &mut next_rows {
+        if chosen.iter().any(|c| c.kind == r.kind && c.id == r.id) {
+            r.published.clone_from(&r.draft);
+        }
+    }
+    let next = Snapshot::build(&next_rows, Side::Published, media)
+        .map_err(|e| ApiError::internal("reading objects", e))?;
+    let problems = next.problems();
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(
+            format!(
+                "the publish would leave the screens inconsistent: {} (publish what it needs too)",
+                problems[0]
+            ),
+            problems,
+        ));
+    }
+    let renditions = make_renditions(state, &next).await?;
+    let asset = |sha: &Sha256, b: PixelBox| renditions.get(&(sha.clone(), b)).cloned();
+
+    let now = Timestamp::from_second(Timestamp::now().as_second())
+        .map_err(|e| ApiError::internal("reading the clock", e))?;
+    let mut tx = state.db.begin().await?;
+    // Refuse if a chosen draft changed since it was read (an edit raced the publish).
+    for c in &chosen {
+        let current = store::get(&mut tx, c.kind, &c.id).await?;
+        if current.as_ref().map(|r| r.revision) != Some(c.revision) {
+            return Err(ApiError::conflict(format!(
+                "{} \"{}\" changed while publishing; publish again",
+                c.kind.noun(),
+                c.id
+            )));
+        }
+    }
+    let publication = sqlx::query(
+        "INSERT INTO publications (at, user_id, objects, screens_changed) VALUES (?1, ?2, ?3, 0)",
+    )
+    .bind(now.to_string())
+    .bind(user.id)
+    .bind(chosen.len() as i64)
+    .execute(&mut *tx)
+    .await?
+    .last_insert_rowid();
+    for c in &chosen {
+        match &c.draft {
+            None => store::remove(&mut tx, c.kind, &c.id).await?,
+            Some(d) => {
+                sqlx::query(
+                    "UPDATE objects SET published = ?3, published_at = ?4, published_by = ?5
+                     WHERE kind = ?1 AND id = ?2",
+                )
+                .bind(c.kind.as_str())
+                .bind(&c.id)
+                .bind(d)
+                .bind(now.to_string())
+                .bind(user.id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+    }
+    let mut changed = BTreeMap::new();
+    for screen in next.screens.keys() {
+        if let Some(version) = store_manifest(
+            &mut tx,
+            &next,
+            screen,
+            &asset,
+            &state.data_sets,
+            now,
+            publication,
+        )
+        .await?
+        {
+            changed.insert(screen.clone(), version);
+        }
+    }
+    // Screens deleted by this publish lose their manifest (their players keep the last one).
+    let stored: Vec<String> = sqlx::query_scalar("SELECT screen_id FROM manifests")
+        .fetch_all(&mut *tx)
+        .await?;
+    for s in stored.iter().filter(|s| !next.screens.contains_key(*s)) {
+        sqlx::query("DELETE FROM manifests WHERE screen_id = ?1")
+            .bind(s)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM manifest_blobs WHERE screen_id = ?1")
+            .bind(s)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("UPDATE publications SET screens_changed = ?2 WHERE id = ?1")
+        .bind(publication)
+        .bind(changed.len() as i64)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+
+    state.metrics.count_publish();
+    for (screen, version) in &changed {
+        state.hub.manifest(screen, version, publication);
+    }
+    tracing::info!(
+        "publication {publication} by {}: {} objects, {} screens changed",
+        user.username,
+        chosen.len(),
+        changed.len()
+    );
+    Ok(Outcome {
+        publication,
+        at: now.to_string(),
+        objects: chosen
+            .iter()
+            .map(|c| format!("{}/{}", c.kind, c.id))
+            .collect(),
+        screens: changed,
+    })
+}
+
+/// Rebuilds the manifest of `screen`; stores it and returns its version when it changed.
+async fn store_manifest(
+    tx: &mut SqliteConnection,
+    s: &Snapshot,
+    screen: &str,
+    asset: &(dyn Fn(&Sha256, PixelBox) -> Option<AssetRef> + Sync),
+    data: &DataSets,
+    now: Timestamp,
+    publication: i64,
+) -> ApiResult<Option<String>> {
+    let old = sqlx::query("SELECT version, generated_at FROM manifests WHERE screen_id = ?1")
+        .bind(screen)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let fail = |p: Vec<String>| ApiError::invalid(p[0].clone(), p);
+    if let Some(old) = &old {
+        // Built at the old instant: the same version means nothing changed for this screen.
+        let at: String = old.get("generated_at");
+        let at: Timestamp = at
+            .parse()
+            .map_err(|e| ApiError::internal("reading a manifest's instant", e))?;
+        let same = build::build(s, screen, asset, data, at).map_err(fail)?;
+        if same.version == old.get::<String, _>("version") {
+            return Ok(None);
+        }
+    }
+    let m = build::build(s, screen, asset, data, now).map_err(fail)?;
+    let body = m
+        .to_canonical_json()
+        .map_err(|e| ApiError::internal("encoding a manifest", e))?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(body.as_bytes())
+        .and_then(|()| gz.flush())
+        .map_err(|e| ApiError::internal("compressing a manifest", e))?;
+    let gzip = gz
+        .finish()
+        .map_err(|e| ApiError::internal("compressing a manifest", e))?;
+    sqlx::query(
+        "INSERT INTO manifests (screen_id, version, generated_at, publication, body, body_gzip)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (screen_id) DO UPDATE SET version = excluded.version,
+            generated_at = excluded.generated_at, publication = excluded.publication,
+            body = excluded.body, body_gzip = excluded.body_gzip",
+    )
+    .bind(screen)
+    .bind(&m.version)
+    .bind(now.to_string())
+    .bind(publication)
+    .bind(body.as_bytes())
+    .bind(&gzip)
+    .execute(&mut *tx)
+    .await?;
+    // The screen may fetch the blobs of this manifest and of the one before it (a player
+    // still downloading the previous version must be able to finish).
+    let previous: Option<String> = old.map(|o| o.get("version"));
+    sqlx::query("DELETE FROM manifest_blobs WHERE screen_id = ?1 AND version IS NOT ?2")
+        .bind(screen)
+        .bind(&previous)
+        .execute(&mut *tx)
+        .await?;
+    let blobs = m
+        .assets
+        .iter()
+        .map(|a| &a.sha256)
+        .chain(m.data.iter().map(|(_, r)| &r.sha256));
+    for sha in blobs {
+        sqlx::query(
+            "INSERT INTO manifest_blobs (screen_id, version, sha256) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(screen)
+        .bind(&m.version)
+        .bind(sha.as_str())
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(Some(m.version))
+}

@@ -1,0 +1,62 @@
+//! French wording of instants and durations for the web page ("29 nov. 2026 à 14 h 05",
+//! "dans 14 minutes"), in the territory's time zone.
+
+use beffroi_protocol::format::{format_time, month_name};
+use beffroi_protocol::text::Lang;
+use beffroi_protocol::time::Zone;
+use jiff::Timestamp;
+
+/// An instant as the officer reads it, in Europe/Paris: "29 nov. 2026 à 14 h 05",
+/// "1er déc. 2026 à 9 h" (no-break spaces inside the time, as the screens write it).
+pub(crate) fn instant(t: Timestamp) -> String {
+    let local = t.to_zoned_datetime(Zone::paris().tz());
+    let fr = Lang::fr();
+    let day = match local.day() {
+        1 => "1er".to_owned(),
+        d => d.to_string(),
+    };
+    format!(
+        "{day} {} {} à {}",
+        month_name(local.month(), &fr, true),
+        local.year(),
+        format_time(local.time(), &fr)
+    )
+}
+
+/// A wait in seconds, rounded up to what a person needs: "30 secondes", "1 minute",
+/// "14 minutes".
+pub(crate) fn wait(seconds: u64) -> String {
+    match seconds {
+        0 | 1 => "1 seconde".to_owned(),
+        s if s < 60 => format!("{s} secondes"),
+        s => match s.div_ceil(60) {
+            1 => "1 minute".to_owned(),
+            m => format!("{m} minutes"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_are_written_in_paris_time_the_french_way() {
+        let nbsp = '\u{a0}';
+        // 13:05 UTC is 14:05 in Paris in winter.
+        let t: Timestamp = "2026-11-29T13:05:00Z".parse().unwrap();
+        assert_eq!(instant(t), format!("29 nov. 2026 à 14{nbsp}h{nbsp}05"));
+        // Summer time: UTC+2; the first of the month is "1er".
+        let t: Timestamp = "2026-07-01T07:00:00Z".parse().unwrap();
+        assert_eq!(instant(t), format!("1er juil. 2026 à 9{nbsp}h"));
+    }
+
+    #[test]
+    fn waits_round_up_to_minutes() {
+        assert_eq!(wait(1), "1 seconde");
+        assert_eq!(wait(30), "30 secondes");
+        assert_eq!(wait(60), "1 minute");
+        assert_eq!(wait(61), "2 minutes");
+        assert_eq!(wait(14 * 60 + 3), "15 minutes");
+    }
+}

@@ -1,0 +1,282 @@
+//! Shared harness of the server's integration tests: a real server on 127.0.0.1:0 with a
+//! temporary data folder, users created through the API, and HTTP clients acting as them.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use beffroi_server::Settings;
+use beffroi_server::users::{NewUser, Role};
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::{Value, json};
+
+/// Password of every test user.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A running server.
+pub struct TestServer {
+    /// Its address.
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:port`.
+    pub url: String,
+    /// Its data folder (kept across restarts).
+    pub data_dir: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    /// The settings it runs with.
+    pub settings: Settings,
+}
+
+impl TestServer {
+    /// A server with default settings on a new temporary data folder.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server with settings changed by `f`.
+    pub async fn start_with(f: impl FnOnce(&mut Settings)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings {
+            data_dir: dir.path().to_owned(),
+            ..Settings::default()
+        };
+        f(&mut settings);
+        let mut s = Self::launch(settings).await;
+        s._dir = Some(dir);
+        s
+    }
+
+    async fn launch(settings: Settings) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let run = settings.clone();
+        let task = tokio::spawn(async move {
+            beffroi_server::launch_with_listener(run, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        let url = format!("http://{addr}");
+        // Wait until it answers (the database opens before the first request is served).
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if client
+                .get(format!("{url}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        Self {
+            addr,
+            url,
+            data_dir: settings.data_dir.clone(),
+            _dir: None,
+            stop: Some(stop),
+            task: Some(task),
+            settings,
+        }
+    }
+
+    /// Stops the server and starts a new one on the same data folder.
+    pub async fn restart(mut self) -> Self {
+        self.shutdown().await;
+        let dir = self._dir.take();
+        let mut s = Self::launch(self.settings.clone()).await;
+        s._dir = dir;
+        s
+    }
+
+    /// Stops the server, letting requests in flight finish.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+
+    /// The full URL of `path`.
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// Creates a user directly in the database (like `admin create-user`).
+    pub async fn create_user(&self, username: &str, role: Role, communes: &[&str]) {
+        let pool = beffroi_server::db::open(&self.data_dir).await.unwrap();
+        beffroi_server::users::create(
+            &pool,
+            &NewUser {
+                username: username.into(),
+                password: PASSWORD.into(),
+                role,
+                communes: communes.iter().map(|c| c.parse().unwrap()).collect(),
+            },
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+
+    /// A user and a client that sends their API token.
+    pub async fn user(&self, username: &str, role: Role, communes: &[&str]) -> Api {
+        self.create_user(username, role, communes).await;
+        let session = self.login(username).await;
+        let r = session
+            .post("/api/v1/auth/tokens", &json!({ "name": "tests" }))
+            .await;
+        assert_eq!(r.0, 201, "{}", r.1);
+        let token = r.1["token"].as_str().unwrap().to_owned();
+        Api::with_token(&self.url, &token)
+    }
+
+    /// A logged-in session (cookie + CSRF header).
+    pub async fn login(&self, username: &str) -> Api {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let r = client
+            .post(self.at("/api/v1/auth/login"))
+            .json(&json!({ "username": username, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        let csrf = body["csrf_token"].as_str().unwrap().to_owned();
+        Api {
+            base: self.url.clone(),
+            client,
+            csrf: Some(csrf),
+            token: None,
+        }
+    }
+
+    /// A client with no credentials.
+    pub fn anonymous(&self) -> Api {
+        Api {
+            base: self.url.clone(),
+            client: reqwest::Client::new(),
+            csrf: None,
+            token: None,
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// An API client: (status, JSON body) for every call.
+#[derive(Clone)]
+pub struct Api {
+    /// Server URL.
+    pub base: String,
+    /// The HTTP client (with its default headers or cookie store).
+    pub client: reqwest::Client,
+    /// The session's CSRF token, sent on unsafe methods.
+    pub csrf: Option<String>,
+    /// The bearer token, for token clients.
+    pub token: Option<String>,
+}
+
+impl Api {
+    /// A client sending `Authorization: Bearer token`.
+    pub fn with_token(base: &str, token: &str) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        Self {
+            base: base.to_owned(),
+            client: reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+            csrf: None,
+            token: Some(token.to_owned()),
+        }
+    }
+
+    fn with_csrf(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.csrf {
+            Some(c) => rb.header("X-CSRF-Token", c),
+            None => rb,
+        }
+    }
+
+    /// GET.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        read(self.client.get(format!("{}{path}", self.base))).await
+    }
+
+    /// POST JSON.
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        read(self.with_csrf(self.client.post(format!("{}{path}", self.base)).json(body))).await
+    }
+
+    /// PUT JSON.
+    pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        read(self.with_csrf(self.client.put(format!("{}{path}", self.base)).json(body))).await
+    }
+
+    /// DELETE.
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        read(self.with_csrf(self.client.delete(format!("{}{path}", self.base)))).await
+    }
+
+    /// POST raw bytes with a content type.
+    pub async fn post_bytes(&self, path: &str, content_type: &str, bytes: Vec<u8>) -> (u16, Value) {
+        read(
+            self.with_csrf(
+                self.client
+                    .post(format!("{}{path}", self.base))
+                    .header(reqwest::header::CONTENT_TYPE, content_type)
+                    .body(bytes),
+            ),
+        )
+        .await
+    }
+
+    /// A request builder for anything else.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.with_csrf(self.client.request(method, format!("{}{path}", self.base)))
+    }
+}
+
+async fn read(rb: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = rb.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, body)
+}
+
+/// The folder of the shared samples (beside the repository).
+pub fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples")
+}
+
+/// Fruges, Hucqueliers, Campagne-lès-Boulonnais: communes of the territory used in tests.
+pub const FRUGES: &str = "62364";
+/// Hucqueliers.
+pub const HUCQUELIERS: &str = "62463";
