@@ -146,6 +146,13 @@ pub async fn launch_with_listener(
         None => None,
     };
     let state = Arc::new(open(settings).await?);
+    // Event streams never end on their own: graceful shutdown would wait for them forever,
+    // so closing the hub ends them when the shutdown begins.
+    let hub_state = Arc::clone(&state);
+    let shutdown = async move {
+        shutdown.await;
+        hub_state.hub.close();
+    };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     match tls {
         Some(config) => crate::tls::serve(listener, config, app, shutdown)

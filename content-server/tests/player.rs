@@ -805,3 +805,14 @@ async fn remote_actions_reach_the_screen_and_only_its_editors_send_them() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn stopping_the_server_ends_open_event_streams() {
+    let mut fx = fixture().await;
+    let mut events = Events::open(&fx.d1, None).await;
+    assert!(events.next(Duration::from_secs(30)).await.is_some());
+    // Graceful shutdown waits for responses in flight; an event stream must not hold it.
+    tokio::time::timeout(Duration::from_secs(60), fx.server.shutdown())
+        .await
+        .expect("the server did not stop while a player listened");
+}
