@@ -406,18 +406,23 @@ async fn store_manifest(
         .fetch_optional(&mut *tx)
         .await?;
     let fail = |p: Vec<String>| ApiError::invalid(p[0].clone(), p);
-    if let Some(old) = &old {
-        // Built at the old instant: the same version means nothing changed for this screen.
-        let at: String = old.get("generated_at");
-        let at: Timestamp = at
+    // Built at the stored instant: the same version means nothing changed for this screen.
+    let at = match &old {
+        Some(old) => old
+            .get::<String, _>("generated_at")
             .parse()
-            .map_err(|e| ApiError::internal("reading a manifest's instant", e))?;
-        let same = build::build(s, screen, asset, data, at).map_err(fail)?;
-        if same.version == old.get::<String, _>("version") {
+            .map_err(|e| ApiError::internal("reading a manifest's instant", e))?,
+        None => now,
+    };
+    let mut m = build::build(s, screen, asset, data, at).map_err(fail)?;
+    if let Some(old) = &old {
+        if m.version == old.get::<String, _>("version") {
             return Ok(None);
         }
+        m.generated_at = now;
+        m.seal()
+            .map_err(|e| ApiError::internal("sealing a manifest", e))?;
     }
-    let m = build::build(s, screen, asset, data, now).map_err(fail)?;
     let body = m
         .to_canonical_json()
         .map_err(|e| ApiError::internal("encoding a manifest", e))?;

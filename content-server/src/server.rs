@@ -126,6 +126,17 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// How long without a heartbeat makes a screen offline: three missed beats.
+    pub fn offline_after(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::from_secs(3 * i64::from(self.settings.heartbeat_s))
+    }
+
+    /// Whether a screen whose last heartbeat was at `last_beat` is online at `now`. A beat
+    /// "from the future" (a player's clock ahead) still proves it is alive.
+    pub fn is_online(&self, last_beat: jiff::Timestamp, now: jiff::Timestamp) -> bool {
+        now.duration_since(last_beat) <= self.offline_after()
+    }
+
     /// Whether cookies get the `Secure` attribute.
     pub fn secure_cookies(&self) -> bool {
         self.settings.tls_cert.is_some() || self.settings.behind_tls_proxy
@@ -269,11 +280,11 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         .await
         .unwrap_or(-1);
     // Online: a heartbeat within three intervals (instants are stored to the second).
-    let cutoff = jiff::Timestamp::from_second(
-        jiff::Timestamp::now().as_second() - 3 * i64::from(state.settings.heartbeat_s),
-    )
-    .map(|t| t.to_string())
-    .unwrap_or_default();
+    let cutoff = jiff::Timestamp::now()
+        .checked_sub(state.offline_after())
+        .and_then(|t| jiff::Timestamp::from_second(t.as_second()))
+        .map(|t| t.to_string())
+        .unwrap_or_default();
     let online: i64 =
         sqlx::query_scalar("SELECT count(*) FROM screen_status WHERE last_beat_at >= ?1")
             .bind(&cutoff)

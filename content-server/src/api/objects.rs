@@ -327,13 +327,9 @@ async fn create(
     Ok((StatusCode::CREATED, Json(ObjectView::of(&row))))
 }
 
-async fn update(
-    state: &AppState,
-    user: &User,
-    kind: Kind,
-    id: &str,
-    req: UpdateObject,
-) -> ApiResult<Json<ObjectView>> {
+/// The stored object the user may change: it exists, they see it and edit its owner's
+/// objects, and it does not ship with the server.
+async fn editable(state: &AppState, user: &User, kind: Kind, id: &str) -> ApiResult<ObjectRow> {
     let current = {
         let mut conn = state.db.acquire().await?;
         store::get(&mut conn, kind, id)
@@ -344,10 +340,21 @@ async fn update(
     may_edit(user, current.owner.as_ref(), kind, id)?;
     if current.builtin {
         return Err(ApiError::forbidden(format!(
-            "{} \"{id}\" ships with the server and cannot be changed; copy it under another id",
+            "{} \"{id}\" ships with the server and cannot be changed or deleted; copy it under another id",
             kind.noun()
         )));
     }
+    Ok(current)
+}
+
+async fn update(
+    state: &AppState,
+    user: &User,
+    kind: Kind,
+    id: &str,
+    req: UpdateObject,
+) -> ApiResult<Json<ObjectView>> {
+    let current = editable(state, user, kind, id).await?;
     let owner = match req.owner.as_deref() {
         None => current.owner.clone(),
         Some(o) => parse_owner(Some(o), user)?,
@@ -360,20 +367,7 @@ async fn update(
 }
 
 async fn delete(state: &AppState, user: &User, kind: Kind, id: &str) -> ApiResult<StatusCode> {
-    let current = {
-        let mut conn = state.db.acquire().await?;
-        store::get(&mut conn, kind, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("no {} \"{id}\"", kind.noun())))?
-    };
-    may_see(user, &current)?;
-    may_edit(user, current.owner.as_ref(), kind, id)?;
-    if current.builtin {
-        return Err(ApiError::forbidden(format!(
-            "{} \"{id}\" ships with the server and cannot be deleted",
-            kind.noun()
-        )));
-    }
+    let current = editable(state, user, kind, id).await?;
     write(state, user, kind, id, current.owner.clone(), None, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -970,7 +970,6 @@ async fn statuses(
     .fetch_all(&state.db)
     .await?;
     let now = Timestamp::now();
-    let window = i64::from(state.settings.heartbeat_s) * 3;
     let mut out = Vec::new();
     for r in rows {
         let owner: Option<String> = r.get("owner");
@@ -988,7 +987,7 @@ async fn statuses(
         let online = last
             .as_deref()
             .and_then(|t| t.parse::<Timestamp>().ok())
-            .is_some_and(|t| now.duration_since(t).as_secs() <= window);
+            .is_some_and(|t| state.is_online(t, now));
         let report: Option<String> = r.get("report");
         let thumbnail: Option<String> = r.get("thumbnail");
         let player_version: Option<String> = r.get("player_version");

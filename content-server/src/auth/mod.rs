@@ -213,6 +213,16 @@ async fn caller_of(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> 
         })
 }
 
+/// The person calling; a device token is refused.
+async fn user_of(parts: &Parts, state: &AppState) -> Result<(User, Via), ApiError> {
+    match caller_of(parts, state).await? {
+        Caller::User(user, via) => Ok((user, via)),
+        Caller::Device(_) => Err(ApiError::forbidden(
+            "device tokens reach only the player endpoints",
+        )),
+    }
+}
+
 /// A person calling the API; with a session, unsafe methods must carry `X-CSRF-Token`.
 #[derive(Debug, Clone)]
 pub struct CurrentUser(pub User);
@@ -224,18 +234,12 @@ impl FromRequestParts<Arc<AppState>> for CurrentUser {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, ApiError> {
-        match caller_of(parts, state).await? {
-            Caller::User(user, via) => {
-                if is_unsafe(&parts.method) {
-                    let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-                    check_form_csrf(&via, sent)?;
-                }
-                Ok(CurrentUser(user))
-            }
-            Caller::Device(_) => Err(ApiError::forbidden(
-                "device tokens reach only the player endpoints",
-            )),
+        let (user, via) = user_of(parts, state).await?;
+        if is_unsafe(&parts.method) {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            check_form_csrf(&via, sent)?;
         }
+        Ok(CurrentUser(user))
     }
 }
 
@@ -251,12 +255,8 @@ impl FromRequestParts<Arc<AppState>> for FormUser {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, ApiError> {
-        match caller_of(parts, state).await? {
-            Caller::User(user, via) => Ok(FormUser(user, via)),
-            Caller::Device(_) => Err(ApiError::forbidden(
-                "device tokens reach only the player endpoints",
-            )),
-        }
+        let (user, via) = user_of(parts, state).await?;
+        Ok(FormUser(user, via))
     }
 }
 

@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use beffroi_protocol::ids::Insee;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::Deserialize;
 use sqlx::Row;
 
@@ -100,7 +100,6 @@ async fn screen_lines(
             .iter()
             .map(|r| (r.get("screen_id"), r.get("last_beat_at")))
             .collect();
-    let offline_after = SignedDuration::from_secs(3 * i64::from(state.settings.heartbeat_s));
     let mut lines: Vec<ScreenLine> = rows
         .iter()
         .filter(|r| officer.user.sees(r.owner.as_ref()))
@@ -115,8 +114,7 @@ async fn screen_lines(
                 id: r.id.clone(),
                 name: body_field(body, "name").unwrap_or(&r.id).to_owned(),
                 commune: commune_name(body, r.owner.as_ref()),
-                // A beat "from the future" (a player's clock ahead) still proves it is alive.
-                online: beat.is_some_and(|b| now.duration_since(b) <= offline_after),
+                online: beat.is_some_and(|b| state.is_online(b, now)),
                 last_beat: beat.map(|b| Beat {
                     iso: b.to_string(),
                     text: super::format::instant(b),
@@ -138,8 +136,8 @@ async fn screen_lines(
 
 /// "3 minutes", "90 secondes": how long without a heartbeat makes a screen offline.
 fn offline_after(state: &AppState) -> String {
-    let s = 3 * u64::from(state.settings.heartbeat_s);
-    if s % 60 == 0 {
+    let s = state.offline_after().as_secs().unsigned_abs();
+    if s.is_multiple_of(60) {
         super::format::wait(s)
     } else {
         format!("{s} secondes")
