@@ -30,6 +30,9 @@ pub enum BlobError {
     /// The store failed.
     #[error("blob store: {0}")]
     Store(#[from] object_store::Error),
+    /// The hashing task failed.
+    #[error("hashing a blob: {0}")]
+    Hashing(String),
 }
 
 /// The blobs of one server.
@@ -58,7 +61,14 @@ impl Blobs {
 
     /// Stores `bytes` and returns its address; storing the same bytes twice stores one copy.
     pub async fn put(&self, bytes: Vec<u8>) -> Result<Sha256, BlobError> {
-        let sha = Sha256::of(&bytes);
+        // Hashing an upload of tens of megabytes takes a while: off the async threads.
+        let (sha, bytes) = if bytes.len() > 1 << 20 {
+            tokio::task::spawn_blocking(move || (Sha256::of(&bytes), bytes))
+                .await
+                .map_err(|e| BlobError::Hashing(e.to_string()))?
+        } else {
+            (Sha256::of(&bytes), bytes)
+        };
         if !self.exists(&sha).await? {
             self.store
                 .put(&location(&sha), PutPayload::from(bytes))

@@ -62,6 +62,16 @@ async fn seed_communes(pool: &SqlitePool) -> Result<(), DbError> {
     Ok(())
 }
 
+/// A transaction that takes the write lock at once (`BEGIN IMMEDIATE`). A deferred
+/// transaction that reads and then writes fails with "database is locked" when another
+/// write committed in between (WAL snapshots cannot be upgraded); taking the lock first
+/// makes it wait its turn under the busy timeout instead.
+pub async fn begin_write(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
 /// True when the database answers a query (for `/healthz`).
 pub async fn ping(pool: &SqlitePool) -> Result<(), DbError> {
     sqlx::query("SELECT 1").execute(pool).await?;

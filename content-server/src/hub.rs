@@ -141,6 +141,13 @@ impl Hub {
         }
     }
 
+    /// Tells the cache that a publish deleted screen `screen_id`'s manifest (the screen was
+    /// deleted): its players then get "nothing published". Nothing is pushed: they keep
+    /// playing the manifest they have.
+    pub fn manifest_removed(&self, screen_id: &str) {
+        self.manifests.invalidate(screen_id);
+    }
+
     /// Sends `event` to the screen's listeners, if any; returns how many received it. The
     /// event is not remembered (see [`Hub::action`] for events a reconnect replays).
     pub fn send(&self, screen_id: &str, event: PushEvent) -> usize {
@@ -182,11 +189,6 @@ impl Hub {
         });
         let delivered = ch.tx.send(event).unwrap_or(0);
         (id, delivered)
-    }
-
-    /// A receiver of the screen's events.
-    pub fn subscribe(&self, screen_id: &str) -> broadcast::Receiver<PushEvent> {
-        self.subscription(screen_id).rx
     }
 
     /// A receiver of the screen's events with the actions sent before it, taken together so
@@ -327,86 +329,76 @@ pub struct CachedManifest {
     pub body_gzip: Bytes,
 }
 
+/// One screen's place in the cache.
 #[derive(Debug, Default)]
-struct CacheInner {
-    /// Bumped by every invalidation: a reader that queried before it must not fill the cache.
-    epoch: u64,
-    /// Per screen: the manifest (`None`: nothing published) and the publish count it was
-    /// read under.
-    entries: HashMap<String, (u64, Option<Arc<CachedManifest>>)>,
+struct Slot {
+    /// Bumped by every invalidation of the screen: a reader that missed before it must not
+    /// fill the slot.
+    generation: u64,
+    /// The manifest when cached (`Some(None)`: nothing published).
+    cached: Option<Option<Arc<CachedManifest>>>,
 }
 
 /// Manifests served to players, kept in memory so that the `304 Not Modified` answer that
 /// most polls get needs no database query.
 ///
-/// An entry is valid while the server's count of publishes is the one it was read under
-/// (a publish may delete a screen's manifest without a push) and until [`Hub::manifest`]
-/// invalidates it. A reader notes the cache's [`CacheTicket`] before querying and fills the
-/// cache only if nothing was invalidated meanwhile, so a slow reader never stores a manifest
-/// older than one a publish has just committed.
+/// An entry is valid until [`Hub::manifest`] (the screen's manifest changed) or
+/// [`Hub::manifest_removed`] (a publish deleted it) invalidates it; other screens keep
+/// theirs. A reader notes the screen's [`CacheTicket`] before querying and fills the cache
+/// only if the screen was not invalidated meanwhile, so a slow reader never stores a
+/// manifest older than one a publish has just committed.
 #[derive(Debug, Default)]
 pub struct ManifestCache {
-    inner: Mutex<CacheInner>,
+    slots: Mutex<HashMap<String, Slot>>,
 }
 
 /// Proof of when a cache miss was seen, for [`ManifestCache::fill`].
 #[derive(Debug, Clone, Copy)]
 pub struct CacheTicket {
-    epoch: u64,
-    publishes: u64,
+    generation: u64,
 }
 
 impl ManifestCache {
-    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
-        self.inner
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
+        self.slots
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The screen's manifest (`Ok(None)`: nothing published) when cached under `publishes`
-    /// (the server's count of publishes, read before calling), or the ticket to fill it.
-    pub fn get(
-        &self,
-        screen_id: &str,
-        publishes: u64,
-    ) -> Result<Option<Arc<CachedManifest>>, CacheTicket> {
-        let inner = self.lock();
-        match inner.entries.get(screen_id) {
-            Some((p, m)) if *p == publishes => Ok(m.clone()),
-            _ => Err(CacheTicket {
-                epoch: inner.epoch,
-                publishes,
+    /// The screen's manifest (`Ok(None)`: nothing published) when cached, or the ticket to
+    /// fill it.
+    pub fn get(&self, screen_id: &str) -> Result<Option<Arc<CachedManifest>>, CacheTicket> {
+        let slots = self.lock();
+        match slots.get(screen_id) {
+            Some(Slot {
+                cached: Some(m), ..
+            }) => Ok(m.clone()),
+            slot => Err(CacheTicket {
+                generation: slot.map_or(0, |s| s.generation),
             }),
         }
     }
 
-    /// Stores what a reader found after a miss, unless the cache was invalidated since.
+    /// Stores what a reader found after a miss, unless the screen was invalidated since.
     pub fn fill(
         &self,
         screen_id: &str,
         ticket: CacheTicket,
         manifest: Option<Arc<CachedManifest>>,
     ) {
-        let mut inner = self.lock();
-        if inner.epoch == ticket.epoch {
-            inner
-                .entries
-                .insert(screen_id.to_owned(), (ticket.publishes, manifest));
+        let mut slots = self.lock();
+        let slot = slots.entry(screen_id.to_owned()).or_default();
+        if slot.generation == ticket.generation {
+            slot.cached = Some(manifest);
         }
     }
 
-    /// Forgets the screen's entry.
+    /// Forgets the screen's entry; a fill from a reader that missed before is refused.
     pub fn invalidate(&self, screen_id: &str) {
-        let mut inner = self.lock();
-        inner.epoch += 1;
-        inner.entries.remove(screen_id);
-    }
-
-    /// Forgets everything.
-    pub fn clear(&self) {
-        let mut inner = self.lock();
-        inner.epoch += 1;
-        inner.entries.clear();
+        let mut slots = self.lock();
+        let slot = slots.entry(screen_id.to_owned()).or_default();
+        slot.generation += 1;
+        slot.cached = None;
     }
 }
 
@@ -483,7 +475,7 @@ mod tests {
         assert_eq!(hub.recent("s").len(), ACTION_RING);
         hub.release("s");
         assert_eq!(hub.recent("s").len(), ACTION_RING, "kept for replay");
-        let rx = hub.subscribe("t");
+        let rx = hub.subscription("t").rx;
         assert_eq!(hub.listeners("t"), 1);
         drop(rx);
         hub.release("t");
@@ -491,31 +483,57 @@ mod tests {
         assert!(hub.lock().get("t").is_none());
     }
 
+    fn cached(v: &str) -> Option<Arc<CachedManifest>> {
+        Some(Arc::new(CachedManifest {
+            version: v.into(),
+            etag: format!("\"{v}\""),
+            publication: 1,
+            body: Bytes::new(),
+            body_gzip: Bytes::new(),
+        }))
+    }
+
     #[test]
     fn the_cache_refuses_a_fill_raced_by_an_invalidation() {
         let cache = ManifestCache::default();
-        let m = |v: &str| {
-            Some(Arc::new(CachedManifest {
-                version: v.into(),
-                etag: format!("\"{v}\""),
-                publication: 1,
-                body: Bytes::new(),
-                body_gzip: Bytes::new(),
-            }))
-        };
-        let ticket = cache.get("s", 0).unwrap_err();
+        let ticket = cache.get("s").unwrap_err();
         cache.invalidate("s");
-        cache.fill("s", ticket, m("old"));
-        assert!(cache.get("s", 0).is_err(), "stale fill refused");
-        let ticket = cache.get("s", 0).unwrap_err();
-        cache.fill("s", ticket, m("new"));
-        assert_eq!(cache.get("s", 0).unwrap().unwrap().version, "new");
-        assert!(cache.get("s", 1).is_err(), "a publish since makes it stale");
-        let ticket = cache.get("u", 1).unwrap_err();
+        cache.fill("s", ticket, cached("old"));
+        assert!(cache.get("s").is_err(), "stale fill refused");
+        let ticket = cache.get("s").unwrap_err();
+        cache.fill("s", ticket, cached("new"));
+        assert_eq!(cache.get("s").unwrap().unwrap().version, "new");
+        let ticket = cache.get("u").unwrap_err();
         cache.fill("u", ticket, None);
         assert!(
-            cache.get("u", 1).unwrap().is_none(),
+            cache.get("u").unwrap().is_none(),
             "nothing published, cached"
+        );
+    }
+
+    #[test]
+    fn invalidations_are_per_screen() {
+        let hub = Hub::default();
+        for s in ["a", "b", "c"] {
+            let ticket = hub.manifests.get(s).unwrap_err();
+            hub.manifests.fill(s, ticket, cached(s));
+        }
+        // A slow reader of "b" missed before the changes below.
+        hub.manifests.invalidate("b");
+        let slow = hub.manifests.get("b").unwrap_err();
+        hub.manifest("a", "a2", 2);
+        hub.manifest_removed("b");
+        assert!(hub.manifests.get("a").is_err(), "changed: dropped");
+        assert!(hub.manifests.get("b").is_err(), "deleted: dropped");
+        assert_eq!(
+            hub.manifests.get("c").unwrap().unwrap().version,
+            "c",
+            "untouched: kept"
+        );
+        hub.manifests.fill("b", slow, cached("b"));
+        assert!(
+            hub.manifests.get("b").is_err(),
+            "a reader from before the removal does not refill it"
         );
     }
 }

@@ -133,7 +133,8 @@ fn sizes(size: u64, limit: u64) -> (String, String) {
     }
 }
 
-fn in_words(bytes: u64) -> String {
+/// "3 MiB", "512 bytes": a size as people read it.
+pub(crate) fn in_words(bytes: u64) -> String {
     const KIB: u64 = 1 << 10;
     const MIB: u64 = 1 << 20;
     const GIB: u64 = 1 << 30;

@@ -294,7 +294,7 @@ pub async fn publish(
 
     let now = Timestamp::from_second(Timestamp::now().as_second())
         .map_err(|e| ApiError::internal("reading the clock", e))?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin_write(&state.db).await?;
     // Refuse if a chosen draft changed since it was read (an edit raced the publish).
     for c in &chosen {
         let current = store::get(&mut tx, c.kind, &c.id).await?;
@@ -353,7 +353,11 @@ pub async fn publish(
     let stored: Vec<String> = sqlx::query_scalar("SELECT screen_id FROM manifests")
         .fetch_all(&mut *tx)
         .await?;
-    for s in stored.iter().filter(|s| !next.screens.contains_key(*s)) {
+    let removed: Vec<&String> = stored
+        .iter()
+        .filter(|s| !next.screens.contains_key(*s))
+        .collect();
+    for s in &removed {
         sqlx::query("DELETE FROM manifests WHERE screen_id = ?1")
             .bind(s)
             .execute(&mut *tx)
@@ -373,6 +377,9 @@ pub async fn publish(
     state.metrics.count_publish();
     for (screen, version) in &changed {
         state.hub.manifest(screen, version, publication);
+    }
+    for screen in removed {
+        state.hub.manifest_removed(screen);
     }
     tracing::info!(
         "publication {publication} by {}: {} objects, {} screens changed",

@@ -1,6 +1,7 @@
 //! HTTPS served directly with rustls: the certificate chain and private key named by the
-//! settings (PEM files), checked at start-up with errors naming the file at fault, the
-//! certificate's SHA-256 fingerprint that players pin at pairing, and the axum-server loop.
+//! settings (PEM files, read with `rustls-pki-types`), checked at start-up with errors naming
+//! the file at fault, the certificate's SHA-256 fingerprint that players pin at pairing, and
+//! the axum-server loop.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
 use axum_server::tls_rustls::RustlsConfig;
-use sha2::{Digest, Sha256};
+use rustls_pki_types::pem::{self, PemObject as _, SectionKind};
 use tokio::net::TcpListener;
 
 /// How long requests in flight may take to finish once a stop is asked for. Bounded because
@@ -118,7 +119,7 @@ impl Identity {
 
 /// SHA-256 of a DER certificate in lowercase hex.
 pub fn fingerprint(der: &[u8]) -> String {
-    hex::encode(Sha256::digest(der))
+    beffroi_protocol::ids::Sha256::of(der).to_string()
 }
 
 /// The fingerprint of the leaf certificate of the PEM file `cert`.
@@ -148,7 +149,9 @@ pub async fn serve(
     result
 }
 
-fn read_pem(file: TlsFile, path: &Path) -> Result<Vec<Block>, TlsError> {
+/// The PEM sections of the file `path` that rustls knows (certificates, keys...), decoded;
+/// errors name the file and say what is wrong with it.
+fn read_pem(file: TlsFile, path: &Path) -> Result<Vec<(SectionKind, Vec<u8>)>, TlsError> {
     let bad = |problem: String| TlsError {
         file,
         path: path.to_owned(),
@@ -158,15 +161,47 @@ fn read_pem(file: TlsFile, path: &Path) -> Result<Vec<Block>, TlsError> {
     let text = std::str::from_utf8(&bytes).map_err(|_| {
         bad("not a PEM file (it is binary; convert DER with `openssl x509 -inform der`)".into())
     })?;
-    parse_pem(text).map_err(bad)
+    if !text.contains("-----BEGIN ") {
+        return Err(bad("not a PEM file (no \"-----BEGIN\" line)".into()));
+    }
+    // A passphrase-protected key: a PKCS #8 block of its own, or OpenSSL's legacy headers
+    // (which are not base64, so the parser would only say that).
+    if file == TlsFile::Key
+        && text.lines().any(|l| {
+            l.trim() == "-----BEGIN ENCRYPTED PRIVATE KEY-----"
+                || (l.starts_with("Proc-Type:") && l.contains("ENCRYPTED"))
+        })
+    {
+        return Err(bad(
+            "the key is encrypted with a passphrase, which a server starting unattended cannot type; decrypt it (openssl pkey -in KEY -out KEY.plain) and protect the file with its permissions".into(),
+        ));
+    }
+    <(SectionKind, Vec<u8>)>::pem_slice_iter(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            bad(match e {
+                pem::Error::MissingSectionEnd { end_marker } => format!(
+                    "the block \"BEGIN {}\" has no END line",
+                    String::from_utf8_lossy(&end_marker)
+                ),
+                pem::Error::IllegalSectionStart { line } => format!(
+                    "\"{}\" is not a valid BEGIN line",
+                    String::from_utf8_lossy(&line).trim()
+                ),
+                pem::Error::Base64Decode(why) => {
+                    format!("a PEM block is not valid base64 ({why})")
+                }
+                other => format!("not a valid PEM file ({other})"),
+            })
+        })
 }
 
 fn read_certificates(path: &Path) -> Result<Vec<Vec<u8>>, TlsError> {
     let file = TlsFile::Certificate;
     let chain: Vec<Vec<u8>> = read_pem(file, path)?
         .into_iter()
-        .filter(|b| b.label == "CERTIFICATE")
-        .map(|b| b.der)
+        .filter(|(kind, _)| *kind == SectionKind::Certificate)
+        .map(|(_, der)| der)
         .collect();
     let bad = |problem: &str| TlsError {
         file,
@@ -186,27 +221,18 @@ fn read_certificates(path: &Path) -> Result<Vec<Vec<u8>>, TlsError> {
 
 fn read_key(path: &Path) -> Result<Vec<u8>, TlsError> {
     let file = TlsFile::Key;
-    let blocks = read_pem(file, path)?;
     let bad = |problem: &str| TlsError {
         file,
         path: path.to_owned(),
         problem: problem.to_owned(),
     };
-    if blocks
-        .iter()
-        .any(|b| b.label == "ENCRYPTED PRIVATE KEY" || b.encrypted)
-    {
-        return Err(bad(
-            "the key is encrypted with a passphrase, which a server starting unattended cannot type; decrypt it (openssl pkey -in KEY -out KEY.plain) and protect the file with its permissions",
-        ));
-    }
-    let mut keys = blocks.into_iter().filter(|b| {
+    let mut keys = read_pem(file, path)?.into_iter().filter(|(kind, _)| {
         matches!(
-            b.label.as_str(),
-            "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY"
+            kind,
+            SectionKind::PrivateKey | SectionKind::RsaPrivateKey | SectionKind::EcPrivateKey
         )
     });
-    let Some(key) = keys.next() else {
+    let Some((_, key)) = keys.next() else {
         return Err(bad(
             "no private key found (expected a PEM block \"BEGIN PRIVATE KEY\", \"BEGIN RSA PRIVATE KEY\" or \"BEGIN EC PRIVATE KEY\")",
         ));
@@ -216,102 +242,10 @@ fn read_key(path: &Path) -> Result<Vec<u8>, TlsError> {
             "the file holds several private keys; keep only the certificate's",
         ));
     }
-    if !is_der_sequence(&key.der) {
+    if !is_der_sequence(&key) {
         return Err(bad("the private key block does not hold a DER key"));
     }
-    Ok(key.der)
-}
-
-/// One `-----BEGIN label-----` … `-----END label-----` block, decoded.
-#[derive(Debug)]
-struct Block {
-    label: String,
-    der: Vec<u8>,
-    /// Legacy OpenSSL encryption headers (`Proc-Type: 4,ENCRYPTED`).
-    encrypted: bool,
-}
-
-/// The blocks of a PEM text (RFC 7468), ignoring text around them as OpenSSL does.
-fn parse_pem(text: &str) -> Result<Vec<Block>, String> {
-    let mut blocks = Vec::new();
-    let mut lines = text.lines().enumerate();
-    while let Some((_, line)) = lines.next() {
-        let Some(label) = line
-            .trim()
-            .strip_prefix("-----BEGIN ")
-            .and_then(|l| l.strip_suffix("-----"))
-        else {
-            continue;
-        };
-        let mut body = String::new();
-        let mut encrypted = false;
-        let mut closed = false;
-        for (n, line) in lines.by_ref() {
-            let line = line.trim();
-            if let Some(end) = line
-                .strip_prefix("-----END ")
-                .and_then(|l| l.strip_suffix("-----"))
-            {
-                if end != label {
-                    return Err(format!(
-                        "line {}: \"END {end}\" closes \"BEGIN {label}\"",
-                        n + 1
-                    ));
-                }
-                closed = true;
-                break;
-            }
-            if line.contains(':') {
-                encrypted |= line.contains("ENCRYPTED");
-                continue;
-            }
-            body.push_str(line);
-        }
-        if !closed {
-            return Err(format!("the block \"BEGIN {label}\" has no END line"));
-        }
-        let der = base64_decode(&body)
-            .ok_or_else(|| format!("the block \"BEGIN {label}\" is not valid base64"))?;
-        blocks.push(Block {
-            label: label.to_owned(),
-            der,
-            encrypted,
-        });
-    }
-    if blocks.is_empty() {
-        return Err("not a PEM file (no \"-----BEGIN\" line)".into());
-    }
-    Ok(blocks)
-}
-
-/// Standard base64 with optional padding; `None` on any other character.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    let data = text.trim_end_matches('=');
-    if text.len() - data.len() > 2 {
-        return None;
-    }
-    for c in data.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b' ' | b'\t' | b'\r' | b'\n' => continue,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    // Six leftover bits cannot come from whole bytes.
-    (bits < 6).then_some(out)
+    Ok(key)
 }
 
 /// Whether `der` is one DER SEQUENCE whose length matches the bytes: certificates and keys
@@ -339,31 +273,67 @@ fn is_der_sequence(der: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn base64_round_trips_known_vectors() {
-        assert_eq!(base64_decode("").unwrap(), b"");
-        assert_eq!(base64_decode("Zg==").unwrap(), b"f");
-        assert_eq!(base64_decode("Zm8=").unwrap(), b"fo");
-        assert_eq!(base64_decode("Zm9v").unwrap(), b"foo");
-        assert_eq!(base64_decode("Zm9v\nYmFy").unwrap(), b"foobar");
-        assert!(base64_decode("Zm9v!").is_none());
-        assert!(base64_decode("Z").is_none());
+    fn problem(file: TlsFile, text: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("file.pem");
+        std::fs::write(&path, text).unwrap();
+        let result = match file {
+            TlsFile::Certificate => read_certificates(&path).map(|_| ()),
+            TlsFile::Key => read_key(&path).map(|_| ()),
+        };
+        let err = result.unwrap_err();
+        assert_eq!(err.file, file);
+        assert!(err.to_string().contains("file.pem"), "{err}");
+        err.problem
     }
 
     #[test]
     fn pem_blocks_are_found_among_text_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cert.pem");
         let text = "subject=CN=x\n-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
-        let blocks = parse_pem(text).unwrap();
-        assert_eq!(blocks.len(), 1);
-        assert_eq!(blocks[0].label, "CERTIFICATE");
-        assert_eq!(blocks[0].der, [0x30, 0x00]);
-        assert!(is_der_sequence(&blocks[0].der));
-        let err = parse_pem("-----BEGIN CERTIFICATE-----\nMAA=\n").unwrap_err();
+        std::fs::write(&path, text).unwrap();
+        assert_eq!(read_certificates(&path).unwrap(), [vec![0x30, 0x00]]);
+        let err = problem(TlsFile::Certificate, "-----BEGIN CERTIFICATE-----\nMAA=\n");
         assert!(err.contains("no END"), "{err}");
-        let err = parse_pem("hello").unwrap_err();
+        let err = problem(TlsFile::Certificate, "hello");
         assert!(err.contains("not a PEM file"), "{err}");
-        let err = parse_pem("-----BEGIN X-----\n%%%\n-----END X-----\n").unwrap_err();
+        let err = problem(
+            TlsFile::Certificate,
+            "-----BEGIN CERTIFICATE-----\n%%%\n-----END CERTIFICATE-----\n",
+        );
         assert!(err.contains("base64"), "{err}");
+        let err = problem(
+            TlsFile::Certificate,
+            "-----BEGIN CERTIFICATE-----\nMAE=\n-----END CERTIFICATE-----\n",
+        );
+        assert!(err.contains("does not hold a DER certificate"), "{err}");
+    }
+
+    #[test]
+    fn keys_are_found_once_and_unencrypted() {
+        let key = "-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key.pem");
+        std::fs::write(&path, key).unwrap();
+        assert_eq!(read_key(&path).unwrap(), [0x30, 0x00]);
+        let err = problem(TlsFile::Key, &format!("{key}{key}"));
+        assert!(err.contains("several private keys"), "{err}");
+        let err = problem(
+            TlsFile::Key,
+            "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n",
+        );
+        assert!(err.contains("no private key found"), "{err}");
+        let err = problem(
+            TlsFile::Key,
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAA=\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        );
+        assert!(err.contains("encrypted with a passphrase"), "{err}");
+        let err = problem(
+            TlsFile::Key,
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nMAA=\n-----END RSA PRIVATE KEY-----\n",
+        );
+        assert!(err.contains("encrypted with a passphrase"), "{err}");
     }
 
     #[test]

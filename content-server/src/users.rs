@@ -178,11 +178,15 @@ pub async fn create(
             "an editor needs at least one commune (--commune INSEE)".into(),
         ));
     }
-    let hash = Argon2::default()
-        .hash_password(user.password.as_bytes())
-        .map_err(|e| UserError::Hash(e.to_string()))?
-        .to_string();
-    let mut tx = pool.begin().await?;
+    let password = user.password.clone();
+    let hash = off_runtime(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| UserError::Hash(e.to_string()))
+    })
+    .await??;
+    let mut tx = crate::db::begin_write(pool).await?;
     for c in &user.communes {
         let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM communes WHERE insee = ?1")
             .bind(c.as_str())
@@ -232,21 +236,38 @@ pub async fn verify_login(
             .bind(username.trim())
             .fetch_optional(pool)
             .await?;
+    let password = password.to_owned();
+    let stored: Option<String> = row.as_ref().map(|r| r.get("password_hash"));
+    // Argon2 takes tens of milliseconds of CPU: never on the async runtime's threads.
+    let ok = off_runtime(move || match stored {
+        Some(stored) => PasswordHash::new(&stored).is_ok_and(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        }),
+        None => {
+            // Hash anyway so that a wrong name costs as long as a wrong password.
+            let _ = Argon2::default().hash_password(password.as_bytes());
+            false
+        }
+    })
+    .await?;
     let Some(row) = row else {
-        // Hash anyway so that a wrong name costs as long as a wrong password.
-        let _ = Argon2::default().hash_password(password.as_bytes());
         return Ok(None);
     };
-    let stored: String = row.get("password_hash");
-    let ok = PasswordHash::new(&stored).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    });
     if !ok {
         return Ok(None);
     }
     load(pool, row.get("id")).await
+}
+
+/// Runs CPU-heavy `f` (password hashing) on the blocking pool.
+async fn off_runtime<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, UserError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| UserError::Hash(format!("the hashing task failed: {e}")))
 }
 
 /// The user with id `id`, with their communes.

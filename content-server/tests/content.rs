@@ -199,6 +199,23 @@ async fn a_publish_that_would_break_a_screen_is_refused_whole() {
         .await;
     assert_eq!(r.0, 422, "{}", r.1);
     assert!(r.1["error"].as_str().unwrap().contains("items"), "{}", r.1);
+    // Malformed JSON and a missing field are answered as JSON errors naming the problem.
+    let r = admin
+        .post_bytes(
+            "/api/v1/playlists",
+            "application/json",
+            b"{\"id\": ".to_vec(),
+        )
+        .await;
+    assert_eq!(r.0, 422, "{}", r.1);
+    assert!(
+        r.1["error"].as_str().unwrap().starts_with("body: "),
+        "{}",
+        r.1
+    );
+    let r = admin.post("/api/v1/playlists", &json!({ "id": "x" })).await;
+    assert_eq!(r.0, 422, "{}", r.1);
+    assert!(r.1["error"].as_str().unwrap().contains("body"), "{}", r.1);
     // Concurrent edits: a stale revision is a conflict.
     let r = admin
         .put(
@@ -365,4 +382,62 @@ async fn restart_keeps_objects_media_manifests_and_users() {
     assert_eq!(before, after);
     assert_eq!(after.0.1.as_array().unwrap().len(), 2);
     assert_eq!(after.2.1.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn racing_creates_of_one_id_make_one_object() {
+    let server = TestServer::start().await;
+    let admin = server.user("admin", Role::Admin, &[]).await;
+    let attempts = (0..8).map(|i| {
+        let admin = admin.clone();
+        async move {
+            let body =
+                json!({ "id": "course", "owner": FRUGES, "body": text_playlist(&format!("n{i}")) });
+            admin.post("/api/v1/playlists", &body).await
+        }
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let created = answers.iter().filter(|(s, _)| *s == 201).count();
+    let refused = answers.iter().filter(|(s, _)| *s == 409).count();
+    assert_eq!((created, refused), (1, 7), "{answers:?}");
+    // The stored draft is the one whose creation was answered 201.
+    let winner = &answers.iter().find(|(s, _)| *s == 201).unwrap().1;
+    let stored = admin.get("/api/v1/playlists/course").await.1;
+    assert_eq!(stored["draft"], winner["draft"]);
+    assert_eq!(stored["revision"], 1);
+}
+
+#[tokio::test]
+async fn uploads_over_the_limit_and_files_that_are_not_pictures_are_refused_and_not_stored() {
+    let server = TestServer::start_with(|s| s.max_upload_bytes = 4096).await;
+    let admin = server.user("admin", Role::Admin, &[]).await;
+    let big = vec![0xFF; 64 * 1024];
+    let r = admin
+        .post_bytes("/api/v1/media?name=gros.jpg", "image/jpeg", big)
+        .await;
+    assert_eq!(r.0, 413, "{}", r.1);
+    assert!(
+        r.1["error"]
+            .as_str()
+            .unwrap()
+            .contains("larger than the 4 KiB allowed"),
+        "{}",
+        r.1
+    );
+    let pdf = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n".to_vec();
+    let r = admin
+        .post_bytes("/api/v1/media?name=affiche.pdf", "application/pdf", pdf)
+        .await;
+    assert_eq!(r.0, 415, "{}", r.1);
+    assert!(r.1["error"].as_str().unwrap().contains("PDF"), "{}", r.1);
+    assert_eq!(admin.get("/api/v1/media").await.1, json!([]));
+    let pool = beffroi_server::db::open(&server.data_dir).await.unwrap();
+    let media_blobs: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM blobs WHERE mime LIKE 'image/%'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(media_blobs, 0, "nothing half-stored");
+    // The server is still healthy.
+    assert_eq!(server.anonymous().get("/healthz").await.0, 200);
 }

@@ -272,9 +272,11 @@ async fn a_device_reaches_only_its_own_screen() {
     assert!(r.1["error"].as_str().unwrap().contains(FR), "{}", r.1);
     let r = f.d2.get(&format!("/api/v1/assets/{theirs}")).await;
     assert_eq!(r.0, 200, "{}", r.1);
-    // An officer reads any stored blob.
-    let r = f.fruges.get(&format!("/api/v1/assets/{theirs}")).await;
+    // An officer reads the blobs of the screens they see, not the others'.
+    let r = f.hucq.get(&format!("/api/v1/assets/{theirs}")).await;
     assert_eq!(r.0, 200, "{}", r.1);
+    let r = f.fruges.get(&format!("/api/v1/assets/{theirs}")).await;
+    assert_eq!(r.0, 403, "{}", r.1);
     let absent = "0".repeat(64);
     let r = f.admin.get(&format!("/api/v1/assets/{absent}")).await;
     assert_eq!(r.0, 404, "{}", r.1);
@@ -304,6 +306,84 @@ async fn a_device_reaches_only_its_own_screen() {
     assert_eq!(r.0, 403, "{}", r.1);
     let r = f.server.anonymous().get("/api/v1/player/manifest").await;
     assert_eq!(r.0, 401, "{}", r.1);
+}
+
+/// Stores `bytes` as a blob the server knows, listed nowhere.
+async fn stored_blob(server: &TestServer, bytes: &[u8], mime: &str) -> String {
+    let blobs = beffroi_server::blobs::Blobs::open(&server.data_dir.join("blobs")).unwrap();
+    let sha = blobs.put(bytes.to_vec()).await.unwrap();
+    let db = beffroi_server::db::open(&server.data_dir).await.unwrap();
+    beffroi_server::publish::record_blob(&db, &sha, bytes.len() as u64, mime)
+        .await
+        .unwrap();
+    db.close().await;
+    sha.as_str().to_owned()
+}
+
+#[tokio::test]
+async fn officers_read_only_the_blobs_of_the_media_and_screens_they_see() {
+    let f = fixture().await;
+    let asset = |sha: &str| format!("/api/v1/assets/{sha}");
+    // A media of Hucqueliers, with a rendition made from it.
+    let picture = std::fs::read(common::samples().join("media/png/basn6a08.png")).unwrap();
+    let r = f
+        .hucq
+        .post_bytes("/api/v1/media?name=h.png", "image/png", picture)
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    let original = r.1["sha256"].as_str().unwrap().to_owned();
+    let thumbnail = r.1["thumbnail"].as_str().unwrap().to_owned();
+    let rendition = stored_blob(&f.server, b"rendu de Hucqueliers", "image/jpeg").await;
+    let db = beffroi_server::db::open(&f.server.data_dir).await.unwrap();
+    sqlx::query(
+        "INSERT INTO renditions (source, max_width, max_height, sha256, mime, size, width, height)
+         VALUES (?1, 16, 16, ?2, 'image/jpeg', 20, 16, 16)",
+    )
+    .bind(&original)
+    .bind(&rendition)
+    .execute(&db)
+    .await
+    .unwrap();
+    db.close().await;
+    // The thumbnail of the Hucqueliers screen.
+    let frame = png(32, 18);
+    let r =
+        f.d2.request(Method::PUT, "/api/v1/player/thumbnail")
+            .header("Content-Type", "image/png")
+            .body(frame.clone())
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 204);
+    let frame = beffroi_protocol::ids::Sha256::of(&frame).to_string();
+    // A blob nothing holds.
+    let loose = stored_blob(&f.server, b"orphelin", "text/plain").await;
+
+    for sha in [&original, &thumbnail, &rendition, &frame] {
+        let r = f.fruges.get(&asset(sha)).await;
+        assert_eq!(r.0, 403, "{sha}: {}", r.1);
+        assert!(r.1["error"].as_str().unwrap().contains("fruges"), "{}", r.1);
+        let r = f.hucq.get(&asset(sha)).await;
+        assert_eq!(r.0, 200, "{sha}: {}", r.1);
+        let r = f.admin.get(&asset(sha)).await;
+        assert_eq!(r.0, 200, "{sha}: {}", r.1);
+    }
+    assert_eq!(f.hucq.get(&asset(&loose)).await.0, 403);
+    assert_eq!(f.admin.get(&asset(&loose)).await.0, 200);
+    let absent = "0".repeat(64);
+    assert_eq!(f.fruges.get(&asset(&absent)).await.0, 404);
+
+    // A shared media is everyone's.
+    let shared = std::fs::read(common::samples().join("media/png/basn3p08.png")).unwrap();
+    let r = f
+        .admin
+        .post_bytes("/api/v1/media?name=s.png&owner=shared", "image/png", shared)
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    for field in ["sha256", "thumbnail"] {
+        let sha = r.1[field].as_str().unwrap();
+        assert_eq!(f.fruges.get(&asset(sha)).await.0, 200, "{field}");
+    }
 }
 
 #[tokio::test]
@@ -364,6 +444,51 @@ async fn manifests_answer_304_to_their_etag_and_gzip_when_asked() {
     assert_eq!(metric(&m, "beffroi_manifests_not_modified_total"), 3, "{m}");
     assert_eq!(metric(&m, "beffroi_screens"), 2, "{m}");
     assert_eq!(metric(&m, "beffroi_publishes_total"), 2, "{m}");
+}
+
+#[tokio::test]
+async fn a_publish_keeps_the_cached_manifests_of_the_screens_it_does_not_change() {
+    let f = fixture().await;
+    let r = f.d2.get("/api/v1/player/manifest").await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    let hucq = r.1;
+    // Behind the server's back: a manifest read again from the database would show this.
+    sql(
+        &f.server,
+        "UPDATE manifests SET body = CAST('{}' AS BLOB) WHERE screen_id = 'mairie-hucq'",
+    )
+    .await;
+    let out = republish_fruges(&f.admin, "Bonsoir").await;
+    assert_eq!(
+        out["screens"].as_object().unwrap().len(),
+        1,
+        "only Fruges changed: {out}"
+    );
+    let r = f.d1.get("/api/v1/player/manifest").await;
+    assert_eq!(r.1["version"], out["screens"][FR], "{}", r.1);
+    let r = f.d2.get("/api/v1/player/manifest").await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    assert_eq!(r.1, hucq, "served from the cache");
+}
+
+#[tokio::test]
+async fn a_screen_deleted_by_a_publish_serves_no_manifest() {
+    let f = fixture().await;
+    let r = f.d2.get("/api/v1/player/manifest").await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    let r = f.admin.delete(&format!("/api/v1/screens/{HU}")).await;
+    assert!(r.0 == 200 || r.0 == 204, "{} {}", r.0, r.1);
+    let r = f.admin.post("/api/v1/publish", &json!({})).await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    let r = f.d2.get("/api/v1/player/manifest").await;
+    assert_eq!(r.0, 404, "{}", r.1);
+    assert!(
+        r.1["error"].as_str().unwrap().contains("nothing published"),
+        "{}",
+        r.1
+    );
+    let r = f.d1.get("/api/v1/player/manifest").await;
+    assert_eq!(r.0, 200, "{}", r.1);
 }
 
 #[tokio::test]

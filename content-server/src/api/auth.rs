@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiError, ApiJson, ApiResult, ErrorBody};
 use crate::auth::{self, CurrentUser, tokens};
 use crate::server::AppState;
 use crate::users::{NewUser, Role, User};
@@ -76,54 +76,42 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-/// Checks a login's rate limits, per address and per (address, name).
-pub(crate) fn login_allowed(state: &AppState, ip: &str, username: &str) -> ApiResult<()> {
-    let now = Instant::now();
-    let key = format!("{ip}|{}", username.trim().to_lowercase());
-    for k in [ip, key.as_str()] {
-        let limiter = if k == ip {
-            &state.limits.login_per_ip
-        } else {
-            &state.limits.login
-        };
-        if let Err(wait) = limiter.check(k, now) {
-            return Err(ApiError::too_many(
-                format!("too many failed logins; try again in {wait} s"),
-                wait,
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Verifies a login under the rate limits and opens a session.
+/// Verifies a login under the rate limits and opens a session. Each attempt is counted
+/// before the password is checked, so parallel guesses cannot all slip under the limit; a
+/// successful one is then forgiven.
 pub(crate) async fn log_in(
     state: &AppState,
     ip: &str,
     username: &str,
     password: &str,
 ) -> ApiResult<(User, String, String)> {
-    login_allowed(state, ip, username)?;
+    let limits = &state.limits;
     let key = format!("{ip}|{}", username.trim().to_lowercase());
-    match crate::users::verify_login(&state.db, username, password).await? {
-        Some(user) => {
-            state.limits.login.clear(&key);
-            let (token, csrf) = auth::open_session(
-                &state.db,
-                user.id,
-                Timestamp::now(),
-                SignedDuration::from_hours(SESSION_HOURS),
-            )
-            .await?;
-            Ok((user, token, csrf))
-        }
-        None => {
-            let now = Instant::now();
-            state.limits.login.fail(&key, now);
-            state.limits.login_per_ip.fail(ip, now);
-            Err(ApiError::unauthorized("wrong user name or password"))
-        }
+    let now = Instant::now();
+    let counted = limits.login_per_ip.try_acquire(ip, now).and_then(|()| {
+        limits.login.try_acquire(&key, now).inspect_err(|_| {
+            limits.login_per_ip.forgive(ip);
+        })
+    });
+    if let Err(wait) = counted {
+        return Err(ApiError::too_many(
+            format!("too many failed logins; try again in {wait} s"),
+            wait,
+        ));
     }
+    let Some(user) = crate::users::verify_login(&state.db, username, password).await? else {
+        return Err(ApiError::unauthorized("wrong user name or password"));
+    };
+    limits.login.clear(&key);
+    limits.login_per_ip.forgive(ip);
+    let (token, csrf) = auth::open_session(
+        &state.db,
+        user.id,
+        Timestamp::now(),
+        SignedDuration::from_hours(SESSION_HOURS),
+    )
+    .await?;
+    Ok((user, token, csrf))
 }
 
 /// Opens a session: sets the `beffroi_session` cookie and returns the CSRF token.
@@ -132,7 +120,7 @@ pub(crate) async fn log_in(
 async fn login(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Json(body): Json<Login>,
+    ApiJson(body): ApiJson<Login>,
 ) -> ApiResult<Response> {
     let (user, token, csrf) = log_in(
         &state,
@@ -159,10 +147,7 @@ async fn logout(
     headers: axum::http::HeaderMap,
 ) -> ApiResult<Response> {
     if let Some(token) = auth::cookie(&headers, auth::SESSION_COOKIE) {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?1")
-            .bind(tokens::hash(token))
-            .execute(&state.db)
-            .await?;
+        auth::close_session(&state.db, token).await?;
     }
     let cookie = auth::session_cookie("", 0, state.secure_cookies());
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
@@ -225,7 +210,7 @@ async fn list_tokens(
 async fn create_token(
     State(state): State<Arc<AppState>>,
     CurrentUser(user): CurrentUser,
-    Json(body): Json<NewToken>,
+    ApiJson(body): ApiJson<NewToken>,
 ) -> ApiResult<(StatusCode, Json<TokenView>)> {
     let name = body.name.trim();
     if name.is_empty() || name.len() > 100 {
@@ -313,7 +298,7 @@ async fn list_users(
 async fn create_user(
     State(state): State<Arc<AppState>>,
     CurrentUser(user): CurrentUser,
-    Json(body): Json<CreateUser>,
+    ApiJson(body): ApiJson<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     require_admin(&user)?;
     let role: Role = body

@@ -11,7 +11,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use beffroi_protocol::ids::{Insee, Sha256};
-use futures_util::StreamExt as _;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -119,8 +118,8 @@ async fn load(state: &AppState, user: &User, id: i64) -> ApiResult<MediaView> {
     let m = view(&row);
     if !user.sees(owner_of(&m).as_ref()) {
         return Err(ApiError::forbidden(format!(
-            "media {id} belongs to commune {}; you do not work for it",
-            m.owner.as_deref().unwrap_or_default()
+            "media {id} belongs to {}; you do not work for it",
+            super::objects::owner_name(owner_of(&m).as_ref())
         )));
     }
     Ok(m)
@@ -185,9 +184,7 @@ async fn upload(
             "{} ({}) cannot upload media for {}",
             user.username,
             user.role,
-            owner
-                .as_ref()
-                .map_or("the intercommunality".into(), |c| format!("commune {c}"))
+            super::objects::owner_name(owner.as_ref())
         )));
     }
     let name = q.name.unwrap_or_default().trim().to_owned();
@@ -214,20 +211,25 @@ async fn receive_and_store(
     body: Body,
 ) -> ApiResult<(StatusCode, Json<MediaView>)> {
     let limit = state.settings.max_upload_bytes;
-    // Read at most the limit: a larger upload is refused without being held in memory.
-    let mut bytes = Vec::new();
-    let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::bad_request(format!("the upload was interrupted: {e}")))?;
-        if bytes.len() as u64 + chunk.len() as u64 > limit {
-            return Err(refused(&IngestError::TooLarge {
-                size: bytes.len() as u64 + chunk.len() as u64,
-                limit,
-            }));
+    let bytes = super::read_limited(
+        body,
+        usize::try_from(limit).unwrap_or(usize::MAX),
+        "the upload",
+    )
+    .await
+    .map_err(|e| {
+        if e.status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                e.status,
+                format!(
+                    "upload refused: the file is larger than the {} allowed",
+                    crate::ingest::in_words(limit)
+                ),
+            )
+        } else {
+            e
         }
-        bytes.extend_from_slice(&chunk);
-    }
+    })?;
     store_media(state, user, owner, name, bytes).await
 }
 
@@ -319,7 +321,9 @@ async fn delete(
             "media {id} is not yours to delete"
         )));
     }
-    // Objects of the same owner (or shared ones, for a shared media) that name the bytes.
+    // Objects of the same owner (or any, for a shared media) that name the bytes, checked in
+    // the transaction that deletes, so that no draft starts using it in between.
+    let mut tx = crate::db::begin_write(&state.db).await?;
     let pattern = format!("%{}%", m.sha256);
     let users: Vec<(String, String)> = sqlx::query(
         "SELECT kind, id FROM objects WHERE (draft LIKE ?1 OR published LIKE ?1)
@@ -327,7 +331,7 @@ async fn delete(
     )
     .bind(&pattern)
     .bind(&m.owner)
-    .fetch_all(&state.db)
+    .fetch_all(&mut *tx)
     .await?
     .iter()
     .map(|r| (r.get("kind"), r.get("id")))
@@ -341,7 +345,8 @@ async fn delete(
     }
     sqlx::query("DELETE FROM media WHERE id = ?1")
         .bind(id)
-        .execute(&state.db)
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -11,10 +11,14 @@ pub mod publish;
 
 use std::sync::Arc;
 
+use axum::body::Body;
+use axum::http::StatusCode;
+use futures_util::StreamExt as _;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::server::AppState;
+use error::{ApiError, ApiResult};
 
 /// The document's header; paths come from the routes.
 #[derive(utoipa::OpenApi)]
@@ -45,4 +49,31 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .merge(publish::routes())
         .merge(player::routes())
         .merge(pairing::routes())
+}
+
+/// Reads a request body of at most `limit` bytes; a larger one is refused (413, naming
+/// `what`) without being held. The excess is read and dropped (up to 4 times the limit) so
+/// that the client, still sending, reads the refusal instead of a reset connection.
+pub(crate) async fn read_limited(body: Body, limit: usize, what: &str) -> ApiResult<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut dropped = 0usize;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("{what} was cut: {e}")))?;
+        if dropped > 0 || bytes.len() + chunk.len() > limit {
+            dropped += chunk.len();
+            if dropped > 4 * limit {
+                break;
+            }
+            continue;
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    if dropped > 0 {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("{what} is larger than {} KiB", limit >> 10),
+        ));
+    }
+    Ok(bytes)
 }

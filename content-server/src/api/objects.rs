@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiError, ApiJson, ApiResult, ErrorBody};
 use crate::auth::CurrentUser;
 use crate::model::body::Body;
 use crate::model::snapshot::Snapshot;
@@ -63,18 +63,11 @@ impl ObjectView {
         let parse = |s: &Option<String>| s.as_deref().and_then(|t| serde_json::from_str(t).ok());
         let draft: Option<serde_json::Value> = parse(&r.draft);
         let published: Option<serde_json::Value> = parse(&r.published);
-        let name = draft
-            .as_ref()
-            .or(published.as_ref())
-            .and_then(|v| v.get("name"))
-            .and_then(|n| n.as_str())
-            .unwrap_or_default()
-            .to_owned();
         Self {
             kind: r.kind.to_string(),
             id: r.id.clone(),
             owner: r.owner.as_ref().map(ToString::to_string),
-            name,
+            name: r.name(),
             draft,
             published,
             pending: r.pending(),
@@ -151,7 +144,8 @@ pub(super) fn parse_owner(s: Option<&str>, user: &User) -> ApiResult<Option<Inse
     }
 }
 
-fn owner_name(owner: Option<&Insee>) -> String {
+/// "commune 62364 (Fruges)" or "the intercommunality (shared)", for messages.
+pub(crate) fn owner_name(owner: Option<&Insee>) -> String {
     match owner {
         None => "the intercommunality (shared)".into(),
         Some(c) => match crate::communes::by_insee(c) {
@@ -191,31 +185,97 @@ fn all_problems(s: &Snapshot) -> BTreeSet<String> {
     s.problems().into_iter().collect()
 }
 
-/// Writes a draft (`body` None: deletes it) after checking it and that it breaks no other
-/// draft. Runs in one transaction.
+/// What a write does to an object.
+#[derive(Debug, Clone)]
+pub(crate) enum Intent {
+    /// A new object owned by this commune (`None`: shared).
+    Create(Option<Insee>),
+    /// A new draft body, optionally moving the object to another owner (`Some(None)`:
+    /// shared), optionally only if the draft is still at `revision`.
+    Update {
+        /// The new owner, when it changes.
+        owner: Option<Option<Insee>>,
+        /// The revision the change was made on.
+        revision: Option<i64>,
+    },
+    /// A deletion in draft.
+    Delete,
+}
+
+/// Checks the caller's rights on `existing` for `intent` and returns the owner the object
+/// will have.
+fn authorize(
+    user: &User,
+    kind: Kind,
+    id: &str,
+    existing: Option<&ObjectRow>,
+    intent: &Intent,
+) -> ApiResult<Option<Insee>> {
+    let current = match (intent, existing) {
+        (Intent::Create(owner), None) => {
+            may_edit(user, owner.as_ref(), kind, id)?;
+            return Ok(owner.clone());
+        }
+        (Intent::Create(_), Some(r)) => {
+            return Err(ApiError::conflict(format!(
+                "a {} \"{id}\" already exists{}",
+                kind.noun(),
+                if r.draft.is_none() {
+                    " (deleted in draft; publish the deletion first)"
+                } else {
+                    ""
+                }
+            )));
+        }
+        (_, None) => {
+            return Err(ApiError::not_found(format!("no {} \"{id}\"", kind.noun())));
+        }
+        (_, Some(r)) => r,
+    };
+    may_see(user, current)?;
+    may_edit(user, current.owner.as_ref(), kind, id)?;
+    if current.builtin {
+        return Err(ApiError::forbidden(format!(
+            "{} \"{id}\" ships with the server and cannot be changed or deleted; copy it under another id",
+            kind.noun()
+        )));
+    }
+    let Intent::Update { owner, revision } = intent else {
+        return Ok(current.owner.clone());
+    };
+    if let Some(rev) = revision
+        && current.revision != *rev
+    {
+        return Err(ApiError::conflict(format!(
+            "{} \"{id}\" changed since revision {rev} (now {}, by {}); reload it and apply your change again",
+            kind.noun(),
+            current.revision,
+            current.updated_by.as_deref().unwrap_or("someone")
+        )));
+    }
+    let owner = owner.clone().unwrap_or_else(|| current.owner.clone());
+    may_edit(user, owner.as_ref(), kind, id)?;
+    Ok(owner)
+}
+
+/// Writes a draft (the JSON body of the kind; `None` with [`Intent::Delete`]) after checking the caller's rights,
+/// the object and that it breaks no other draft, all in one write transaction so that no
+/// other change slips in between the checks and the write.
 pub(crate) async fn write(
     state: &AppState,
     user: &User,
     kind: Kind,
     id: &str,
-    owner: Option<Insee>,
-    body: Option<Body>,
-    expected_revision: Option<i64>,
+    intent: Intent,
+    body: Option<serde_json::Value>,
 ) -> ApiResult<ObjectRow> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin_write(&state.db).await?;
     let rows = store::all(&mut tx).await?;
     let media = store::media(&mut tx).await?;
     let existing = rows.iter().find(|r| r.kind == kind && r.id == id);
-    if let (Some(r), Some(rev)) = (existing, expected_revision)
-        && r.revision != rev
-    {
-        return Err(ApiError::conflict(format!(
-            "{} \"{id}\" changed since revision {rev} (now {}, by {}); reload it and apply your change again",
-            kind.noun(),
-            r.revision,
-            r.updated_by.as_deref().unwrap_or("someone")
-        )));
-    }
+    let owner = authorize(user, kind, id, existing, &intent)?;
+    // Parsed once the caller's rights are known: a refused caller learns nothing of the body.
+    let body = body.map(|b| parse_body(kind, b)).transpose()?;
     let before = Snapshot::build(&rows, Side::Draft, media)
         .map_err(|e| ApiError::internal("reading the drafts", e))?;
     let mut after = before.clone();
@@ -243,24 +303,20 @@ pub(crate) async fn write(
     }
     let now = Timestamp::now().to_string();
     let never_published = existing.is_none_or(|r| r.published.is_none());
-    match &body {
-        None if never_published => store::remove(&mut tx, kind, id).await?,
-        None => {
-            store::save_draft(&mut tx, kind, id, owner.as_ref(), None, Some(user.id), &now).await?;
-        }
-        Some(b) => {
-            let json = b.to_json().to_string();
-            store::save_draft(
-                &mut tx,
-                kind,
-                id,
-                owner.as_ref(),
-                Some(&json),
-                Some(user.id),
-                &now,
-            )
-            .await?;
-        }
+    let json = body.as_ref().map(|b| b.to_json().to_string());
+    if json.is_none() && never_published {
+        store::remove(&mut tx, kind, id).await?;
+    } else {
+        store::save_draft(
+            &mut tx,
+            kind,
+            id,
+            owner.as_ref(),
+            json.as_deref(),
+            Some(user.id),
+            &now,
+        )
+        .await?;
     }
     let row = store::get(&mut tx, kind, id).await?;
     tx.commit().await?;
@@ -298,6 +354,11 @@ async fn get(state: &AppState, user: &User, kind: Kind, id: &str) -> ApiResult<O
     Ok(ObjectView::of(&row))
 }
 
+fn parse_body(kind: Kind, value: serde_json::Value) -> ApiResult<Body> {
+    Body::parse(kind, value)
+        .map_err(|e| ApiError::invalid(format!("body: {e}"), vec![format!("body: {e}")]))
+}
+
 async fn create(
     state: &AppState,
     user: &User,
@@ -305,46 +366,16 @@ async fn create(
     req: CreateObject,
 ) -> ApiResult<(StatusCode, Json<ObjectView>)> {
     let owner = parse_owner(req.owner.as_deref(), user)?;
-    may_edit(user, owner.as_ref(), kind, &req.id)?;
-    {
-        let mut conn = state.db.acquire().await?;
-        if let Some(r) = store::get(&mut conn, kind, &req.id).await? {
-            return Err(ApiError::conflict(format!(
-                "a {} \"{}\" already exists{}",
-                kind.noun(),
-                req.id,
-                if r.draft.is_none() {
-                    " (deleted in draft; publish the deletion first)"
-                } else {
-                    ""
-                }
-            )));
-        }
-    }
-    let body = Body::parse(kind, req.body)
-        .map_err(|e| ApiError::invalid(format!("body: {e}"), vec![format!("body: {e}")]))?;
-    let row = write(state, user, kind, &req.id, owner, Some(body), None).await?;
+    let row = write(
+        state,
+        user,
+        kind,
+        &req.id,
+        Intent::Create(owner),
+        Some(req.body),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(ObjectView::of(&row))))
-}
-
-/// The stored object the user may change: it exists, they see it and edit its owner's
-/// objects, and it does not ship with the server.
-async fn editable(state: &AppState, user: &User, kind: Kind, id: &str) -> ApiResult<ObjectRow> {
-    let current = {
-        let mut conn = state.db.acquire().await?;
-        store::get(&mut conn, kind, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("no {} \"{id}\"", kind.noun())))?
-    };
-    may_see(user, &current)?;
-    may_edit(user, current.owner.as_ref(), kind, id)?;
-    if current.builtin {
-        return Err(ApiError::forbidden(format!(
-            "{} \"{id}\" ships with the server and cannot be changed or deleted; copy it under another id",
-            kind.noun()
-        )));
-    }
-    Ok(current)
 }
 
 async fn update(
@@ -354,21 +385,20 @@ async fn update(
     id: &str,
     req: UpdateObject,
 ) -> ApiResult<Json<ObjectView>> {
-    let current = editable(state, user, kind, id).await?;
     let owner = match req.owner.as_deref() {
-        None => current.owner.clone(),
-        Some(o) => parse_owner(Some(o), user)?,
+        None => None,
+        Some(o) => Some(parse_owner(Some(o), user)?),
     };
-    may_edit(user, owner.as_ref(), kind, id)?;
-    let body = Body::parse(kind, req.body)
-        .map_err(|e| ApiError::invalid(format!("body: {e}"), vec![format!("body: {e}")]))?;
-    let row = write(state, user, kind, id, owner, Some(body), req.revision).await?;
+    let intent = Intent::Update {
+        owner,
+        revision: req.revision,
+    };
+    let row = write(state, user, kind, id, intent, Some(req.body)).await?;
     Ok(Json(ObjectView::of(&row)))
 }
 
 async fn delete(state: &AppState, user: &User, kind: Kind, id: &str) -> ApiResult<StatusCode> {
-    let current = editable(state, user, kind, id).await?;
-    write(state, user, kind, id, current.owner.clone(), None, None).await?;
+    write(state, user, kind, id, Intent::Delete, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -395,7 +425,7 @@ macro_rules! kind_routes {
             pub(super) async fn create(
                 State(state): State<Arc<AppState>>,
                 CurrentUser(user): CurrentUser,
-                Json(req): Json<CreateObject>,
+                ApiJson(req): ApiJson<CreateObject>,
             ) -> ApiResult<(StatusCode, Json<ObjectView>)> {
                 super::create(&state, &user, $kind, req).await
             }
@@ -422,7 +452,7 @@ macro_rules! kind_routes {
                 State(state): State<Arc<AppState>>,
                 CurrentUser(user): CurrentUser,
                 Path(id): Path<String>,
-                Json(req): Json<UpdateObject>,
+                ApiJson(req): ApiJson<UpdateObject>,
             ) -> ApiResult<Json<ObjectView>> {
                 super::update(&state, &user, $kind, &id, req).await
             }

@@ -21,8 +21,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::error::{ApiError, ApiResult, ErrorBody};
-use super::player::{Need, now_s, parse_body, screen_for};
+use super::error::{ApiError, ApiResult, ErrorBody, parse_json};
+use super::player::{Need, now_s, screen_for};
 use crate::auth::{CurrentUser, tokens};
 use crate::hub::{PushEvent, REVOKED_EVENT};
 use crate::server::AppState;
@@ -302,7 +302,7 @@ async fn claim(
     CurrentUser(user): CurrentUser,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<Claimed>)> {
-    let req: Claim = parse_body(&body)?;
+    let req: Claim = parse_json(&body)?;
     let claimed = claim_code(
         &state,
         &user,
@@ -323,10 +323,6 @@ pub(crate) async fn claim_code(
     code: &str,
     screen_id: &str,
 ) -> ApiResult<Claimed> {
-    let req = Claim {
-        code: code.to_owned(),
-        screen: screen_id.to_owned(),
-    };
     let keys = [format!("user:{}", user.id), format!("ip:{ip}")];
     let instant = Instant::now();
     for key in &keys {
@@ -337,17 +333,16 @@ pub(crate) async fn claim_code(
             ));
         }
     }
-    let screen = screen_for(state, user, &req.screen, Need::Edit).await?;
+    let screen = screen_for(state, user, screen_id, Need::Edit).await?;
     let guessed_wrong = |e: ApiError| {
         for key in &keys {
             state.limits.pairing_guess.fail(key, instant);
         }
         e
     };
-    let Some(code) = normalize_code(&req.code) else {
+    let Some(code) = normalize_code(code) else {
         return Err(guessed_wrong(ApiError::not_found(format!(
-            "\"{}\" is not a pairing code (6 letters and digits, like ABC-DEF)",
-            req.code
+            "\"{code}\" is not a pairing code (6 letters and digits, like ABC-DEF)"
         ))));
     };
     let shown = display_code(&code);

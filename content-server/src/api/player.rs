@@ -2,8 +2,9 @@
 //! play) and what officers read from them (status, thumbnails, play counts, remote actions).
 //!
 //! The manifest answer is the hot path: thousands of players poll it with `If-None-Match`.
-//! It is served from the hub's in-memory cache (filled by one indexed query, invalidated by
-//! every publish), so a `304 Not Modified` costs only the device-token lookup.
+//! It is served from the hub's in-memory cache (filled by one indexed query, invalidated per
+//! screen when a publish changes or deletes its manifest), so a `304 Not Modified` costs only
+//! the device-token lookup.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -19,7 +20,6 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use beffroi_protocol::ids::Sha256;
-use futures_util::StreamExt as _;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -28,9 +28,12 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiError, ApiResult, ErrorBody, parse_json};
+use super::read_limited;
 use crate::auth::{AnyCaller, Caller, CurrentDevice, CurrentUser, Device};
+use crate::blobs::BlobError;
 use crate::hub::{self, ACTION_ID_FLOOR, CachedManifest, LastEvent, PushEvent, REVOKED_EVENT};
+use crate::ingest::IngestError;
 use crate::model::Kind;
 use crate::model::store::{self, ObjectRow};
 use crate::server::AppState;
@@ -68,26 +71,22 @@ pub const ACTIONS: [&str; 5] = ["thumbnail", "identify", "reload", "restart", "l
 // Shared helpers (also used by the pairing endpoints)
 
 /// Now, to the second: stored instants then compare as strings.
-pub(super) fn now_s() -> Timestamp {
+pub(crate) fn now_s() -> Timestamp {
     Timestamp::from_second(Timestamp::now().as_second()).unwrap_or_else(|_| Timestamp::now())
-}
-
-/// A JSON body, or 422 naming what is wrong with it.
-pub(super) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
-    serde_json::from_slice(body).map_err(|e| ApiError::invalid(format!("body: {e}"), Vec::new()))
 }
 
 /// What the caller must be allowed to do with a screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Need {
+pub(crate) enum Need {
     /// Read its status.
     See,
     /// Pair players, revoke them, send actions.
     Edit,
 }
 
-/// The screen object `id` (draft or published), when the caller may `need` it.
-pub(super) async fn screen_for(
+/// The screen object `id` (draft or published), when the caller may `need` it: 404 when
+/// there is none, 403 when the caller may not.
+pub(crate) async fn screen_for(
     state: &AppState,
     user: &User,
     id: &str,
@@ -102,12 +101,7 @@ pub(super) async fn screen_for(
         Need::Edit => user.edits(row.owner.as_ref()),
     };
     if !allowed {
-        let whose = row
-            .owner
-            .as_ref()
-            .map_or("the intercommunality".to_owned(), |c| {
-                format!("commune {c}")
-            });
+        let whose = super::objects::owner_name(row.owner.as_ref());
         return Err(ApiError::forbidden(match need {
             Need::See => format!("screen \"{id}\" belongs to {whose}; you do not work for it"),
             Need::Edit => format!(
@@ -119,45 +113,37 @@ pub(super) async fn screen_for(
     Ok(row)
 }
 
-/// The name in a stored body.
-fn body_name(row: &ObjectRow) -> String {
-    row.draft
-        .as_deref()
-        .or(row.published.as_deref())
-        .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
-        .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_owned))
-        .unwrap_or_default()
+/// The non-empty `name` of a stored JSON body, as [`ObjectRow::name`] reads it.
+pub(crate) fn name_in_body(body: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()?
+        .get("name")?
+        .as_str()
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
 }
 
-/// Reads a request body of at most `limit` bytes; a larger one is refused without being held.
-/// The excess is read and dropped (up to 4 times the limit) so that the client, still
-/// sending, reads the refusal instead of a reset connection.
-async fn read_limited(body: Body, limit: usize, what: &str) -> ApiResult<Vec<u8>> {
-    let mut bytes = Vec::new();
-    let mut dropped = 0usize;
-    let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("{what} was cut: {e}")))?;
-        if dropped > 0 || bytes.len() + chunk.len() > limit {
-            dropped += chunk.len();
-            if dropped > 4 * limit {
-                break;
-            }
-            continue;
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    if dropped > 0 {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("{what} is larger than {} KiB", limit >> 10),
-        ));
-    }
-    Ok(bytes)
+/// A stored blob's type and size, as recorded when it was stored.
+#[derive(Debug)]
+struct StoredBlob {
+    mime: String,
+    size: u64,
+}
+
+/// The `blobs` row of `sha`, if any.
+async fn stored_blob(db: &sqlx::SqlitePool, sha: &Sha256) -> ApiResult<Option<StoredBlob>> {
+    let row = sqlx::query("SELECT mime, size FROM blobs WHERE sha256 = ?1")
+        .bind(sha.as_str())
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|r| StoredBlob {
+        mime: r.get("mime"),
+        size: u64::try_from(r.get::<i64, _>("size")).unwrap_or_default(),
+    }))
 }
 
 /// Whether an `If-None-Match` value matches `etag` (weak comparison, lists, `*`).
-pub fn etag_matches(if_none_match: &HeaderValue, etag: &str) -> bool {
+pub(crate) fn etag_matches(if_none_match: &HeaderValue, etag: &str) -> bool {
     let Ok(v) = if_none_match.to_str() else {
         return false;
     };
@@ -197,8 +183,7 @@ async fn current_manifest(
     state: &AppState,
     screen: &str,
 ) -> ApiResult<Option<Arc<CachedManifest>>> {
-    let publishes = state.metrics.publishes.load(Ordering::Acquire);
-    let ticket = match state.hub.manifests.get(screen, publishes) {
+    let ticket = match state.hub.manifests.get(screen) {
         Ok(hit) => return Ok(hit),
         Err(ticket) => ticket,
     };
@@ -520,8 +505,37 @@ pub fn parse_range(value: &str, size: u64) -> Result<Option<std::ops::Range<u64>
     }
 }
 
+/// Whether `user` may read blob `sha`: it is the original or the thumbnail of a media they
+/// see, a rendition of such a media, or the thumbnail or a manifest's blob of a screen they
+/// see. The whole territory reads every blob.
+async fn user_reads_blob(state: &AppState, user: &User, sha: &Sha256) -> ApiResult<bool> {
+    if user.whole_territory() {
+        return Ok(true);
+    }
+    // The owners of everything that holds the blob (NULL: the intercommunality).
+    let owners: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT owner FROM media WHERE sha256 = ?1 OR thumbnail = ?1
+         UNION ALL
+         SELECT m.owner FROM renditions r JOIN media m ON m.sha256 = r.source WHERE r.sha256 = ?1
+         UNION ALL
+         SELECT o.owner FROM screen_status s
+            JOIN objects o ON o.kind = 'screen' AND o.id = s.screen_id WHERE s.thumbnail = ?1
+         UNION ALL
+         SELECT o.owner FROM manifest_blobs b
+            JOIN objects o ON o.kind = 'screen' AND o.id = b.screen_id WHERE b.sha256 = ?1",
+    )
+    .bind(sha.as_str())
+    .fetch_all(&state.db)
+    .await?;
+    Ok(owners.iter().any(|owner| match owner {
+        None => user.sees(None),
+        Some(o) => o.parse().is_ok_and(|insee| user.sees(Some(&insee))),
+    }))
+}
+
 /// A blob by its SHA-256: immutable, cacheable for a year, with `Range` support. A player
-/// reads only the blobs of its screen's manifests; an officer any blob.
+/// reads only the blobs of its screen's manifests; an officer those of the media and
+/// screens they see.
 #[utoipa::path(get, path = "/api/v1/assets/{sha256}", tag = "player",
     params(("sha256" = String, Path, description = "64 lowercase hex digits"),
         ("Range" = Option<String>, Header, description = "one range: bytes=a-b, a- or -n")),
@@ -538,30 +552,34 @@ async fn asset(
     let sha: Sha256 = sha
         .parse()
         .map_err(|e| ApiError::bad_request(format!("asset address: {e}")))?;
-    if let Caller::Device(device) = &caller {
-        let listed: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM manifest_blobs WHERE sha256 = ?1 AND screen_id = ?2 LIMIT 1",
-        )
-        .bind(sha.as_str())
-        .bind(&device.screen_id)
-        .fetch_optional(&state.db)
-        .await?;
-        if listed.is_none() {
-            return Err(ApiError::forbidden(format!(
-                "asset {sha} is not in the manifests of screen \"{}\"",
-                device.screen_id
-            )));
-        }
-    }
-    let mime: Option<String> = sqlx::query_scalar("SELECT mime FROM blobs WHERE sha256 = ?1")
-        .bind(sha.as_str())
-        .fetch_optional(&state.db)
-        .await?;
     let missing = || ApiError::not_found(format!("no asset {sha}"));
-    let mime = match (mime, &caller) {
-        (Some(m), _) => m,
-        (None, Caller::Device(_)) => "application/octet-stream".to_owned(),
-        (None, Caller::User(..)) => return Err(missing()),
+    let stored = match &caller {
+        Caller::Device(device) => {
+            let listed: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM manifest_blobs WHERE sha256 = ?1 AND screen_id = ?2 LIMIT 1",
+            )
+            .bind(sha.as_str())
+            .bind(&device.screen_id)
+            .fetch_optional(&state.db)
+            .await?;
+            if listed.is_none() {
+                return Err(ApiError::forbidden(format!(
+                    "asset {sha} is not in the manifests of screen \"{}\"",
+                    device.screen_id
+                )));
+            }
+            stored_blob(&state.db, &sha).await?
+        }
+        Caller::User(user, _) => {
+            let stored = stored_blob(&state.db, &sha).await?.ok_or_else(missing)?;
+            if !user_reads_blob(&state, user, &sha).await? {
+                return Err(ApiError::forbidden(format!(
+                    "asset {sha} belongs to no media or screen you ({}, {}) see",
+                    user.username, user.role
+                )));
+            }
+            Some(stored)
+        }
     };
     let etag = format!("\"{sha}\"");
     let mut response = Response::new(Body::empty());
@@ -581,10 +599,15 @@ async fn asset(
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         return Ok(response);
     }
-    let size = match state.blobs.size(&sha).await {
-        Ok(s) => s,
-        Err(crate::blobs::BlobError::NotFound(_)) => return Err(missing()),
-        Err(e) => return Err(e.into()),
+    // The size recorded with the blob saves a look at the store (which reading the bytes
+    // makes anyway); a blob listed without a row is looked at.
+    let (mime, size) = match stored {
+        Some(b) => (b.mime, b.size),
+        None => match state.blobs.size(&sha).await {
+            Ok(size) => ("application/octet-stream".to_owned(), size),
+            Err(BlobError::NotFound(_)) => return Err(missing()),
+            Err(e) => return Err(e.into()),
+        },
     };
     // `If-Range` with another validator: the whole blob.
     let range_applies = headers
@@ -594,10 +617,9 @@ async fn asset(
         Some(r) if range_applies => parse_range(r, size),
         _ => Ok(None),
     };
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, value(&mime)?);
-    match range {
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, value(&mime)?);
+    let range = match range {
         Err(()) => {
             *response.status_mut() = StatusCode::RANGE_NOT_SATISFIABLE;
             let h = response.headers_mut();
@@ -610,19 +632,24 @@ async fn asset(
                 serde_json::json!({ "error": format!("the range asked is outside asset {sha} of {size} bytes") })
                     .to_string(),
             );
+            return Ok(response);
         }
         Ok(Some(r)) => {
-            response.headers_mut().insert(
+            h.insert(
                 header::CONTENT_RANGE,
                 value(&format!("bytes {}-{}/{size}", r.start, r.end - 1))?,
             );
             *response.status_mut() = StatusCode::PARTIAL_CONTENT;
-            *response.body_mut() = Body::from(state.blobs.get_range(&sha, r).await?);
+            r
         }
-        Ok(None) => {
-            *response.body_mut() = Body::from(state.blobs.get_range(&sha, 0..size).await?);
-        }
-    }
+        Ok(None) => 0..size,
+    };
+    let bytes = match state.blobs.get_range(&sha, range).await {
+        Ok(b) => b,
+        Err(BlobError::NotFound(_)) => return Err(missing()),
+        Err(e) => return Err(e.into()),
+    };
+    *response.body_mut() = Body::from(bytes);
     Ok(response)
 }
 
@@ -673,7 +700,7 @@ async fn heartbeat(
     body: Body,
 ) -> ApiResult<StatusCode> {
     let bytes = read_limited(body, MAX_REPORT_BYTES, "the heartbeat").await?;
-    let beat: Heartbeat = parse_body(&bytes)?;
+    let beat: Heartbeat = parse_json(&bytes)?;
     let version = beat.player_version.trim();
     if version.is_empty() || version.len() > 100 {
         return Err(ApiError::invalid(
@@ -682,7 +709,7 @@ async fn heartbeat(
         ));
     }
     // Stored as sent (after checking it is an object of the right types).
-    let report: serde_json::Value = parse_body(&bytes)?;
+    let report: serde_json::Value = parse_json(&bytes)?;
     sqlx::query(
         "INSERT INTO screen_status (screen_id, last_beat_at, player_version, manifest_version, report)
          VALUES (?1, ?2, ?3, ?4, ?5)
@@ -700,39 +727,49 @@ async fn heartbeat(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn refused_thumbnail(why: impl std::fmt::Display) -> ApiError {
-    ApiError::invalid(format!("thumbnail refused: {why}"), Vec::new())
-}
-
-/// Checks a thumbnail: a complete JPEG or PNG of reasonable size that decodes.
+/// Checks a thumbnail with the media ingest pipeline: a complete JPEG or PNG that decodes,
+/// of the type `declared`, at most [`MAX_THUMBNAIL_SIDE`] pixels on a side.
 fn check_thumbnail(bytes: &[u8], declared: &str) -> ApiResult<()> {
-    let found = match beffroi_media::sniff(bytes) {
-        beffroi_media::Kind::Image { mime } if matches!(mime, "image/jpeg" | "image/png") => mime,
-        other => {
-            return Err(ApiError::new(
+    let limit = MAX_THUMBNAIL_BYTES as u64;
+    let refused = |status: StatusCode, why: String| {
+        ApiError::new(status, format!("thumbnail refused: {why}"))
+    };
+    let found = match crate::ingest::ingest(bytes, limit) {
+        Ok(found) => found,
+        Err(e @ (IngestError::NotAnImage | IngestError::Unsupported(_))) => {
+            return Err(refused(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                format!(
-                    "thumbnail refused: a JPEG or PNG is expected, the body is {}",
-                    other.mime().unwrap_or("not an image we read")
-                ),
+                format!("a JPEG or PNG is expected: {e}"),
             ));
         }
+        Err(e) => {
+            let status =
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            return Err(refused(status, e.to_string()));
+        }
     };
-    if found != declared {
-        return Err(refused_thumbnail(format!(
-            "the body is {found} but Content-Type says {declared}"
-        )));
+    if !matches!(found.mime, "image/jpeg" | "image/png") {
+        return Err(refused(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("a JPEG or PNG is expected, the body is {}", found.mime),
+        ));
     }
-    let (w, h) = beffroi_media::probe(bytes).map_err(refused_thumbnail)?;
+    if found.mime != declared {
+        return Err(refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "the body is {} but Content-Type says {declared}",
+                found.mime
+            ),
+        ));
+    }
+    let (w, h) = (found.width, found.height);
     if w > MAX_THUMBNAIL_SIDE || h > MAX_THUMBNAIL_SIDE {
-        return Err(refused_thumbnail(format!(
-            "it is {w}×{h} pixels, more than {MAX_THUMBNAIL_SIDE} on a side"
-        )));
+        return Err(refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("it is {w}×{h} pixels, more than {MAX_THUMBNAIL_SIDE} on a side"),
+        ));
     }
-    if found == "image/jpeg" {
-        beffroi_media::check_complete(bytes).map_err(refused_thumbnail)?;
-    }
-    beffroi_media::decode(bytes, 64, 64).map_err(refused_thumbnail)?;
     Ok(())
 }
 
@@ -850,7 +887,7 @@ async fn post_plays(
     body: Body,
 ) -> ApiResult<Json<PlaysStored>> {
     let bytes = read_limited(body, 16 << 20, "the batch of plays").await?;
-    let batch: PlayBatch = parse_body(&bytes)?;
+    let batch: PlayBatch = parse_json(&bytes)?;
     if batch.plays.len() > MAX_PLAYS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -955,7 +992,7 @@ async fn statuses(
     only: Option<&str>,
 ) -> ApiResult<Vec<ScreenStatus>> {
     let rows = sqlx::query(
-        "SELECT o.id, o.owner, coalesce(o.draft, o.published) AS body, s.last_beat_at,
+        "SELECT o.id, o.owner, o.draft, o.published, s.last_beat_at,
                 s.player_version, s.manifest_version, s.report, s.thumbnail, s.thumbnail_at,
                 m.version AS published_version,
                 (SELECT count(*) FROM devices d WHERE d.screen_id = o.id AND d.revoked_at IS NULL)
@@ -978,11 +1015,10 @@ async fn statuses(
             continue;
         }
         let id: String = r.get("id");
-        let body: Option<String> = r.get("body");
-        let name = body
-            .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
-            .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_owned))
-            .unwrap_or_default();
+        let name = ["draft", "published"]
+            .into_iter()
+            .find_map(|column| name_in_body(r.get::<Option<&str>, _>(column)?))
+            .unwrap_or_else(|| id.clone());
         let last: Option<String> = r.get("last_beat_at");
         let online = last
             .as_deref()
@@ -1050,19 +1086,16 @@ async fn screen_thumbnail(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let screen = screen_for(&state, &user, &id, Need::See).await?;
-    let row = sqlx::query(
-        "SELECT s.thumbnail, b.mime FROM screen_status s LEFT JOIN blobs b ON b.sha256 = s.thumbnail
-         WHERE s.screen_id = ?1 AND s.thumbnail IS NOT NULL",
+    let sha: Option<String> = sqlx::query_scalar(
+        "SELECT thumbnail FROM screen_status WHERE screen_id = ?1 AND thumbnail IS NOT NULL",
     )
     .bind(&screen.id)
     .fetch_optional(&state.db)
-    .await?
-    .ok_or_else(|| ApiError::not_found(format!("screen \"{id}\" has sent no thumbnail yet")))?;
-    let sha: String = row.get("thumbnail");
+    .await?;
     let sha: Sha256 = sha
+        .ok_or_else(|| ApiError::not_found(format!("screen \"{id}\" has sent no thumbnail yet")))?
         .parse()
         .map_err(|e| ApiError::internal("reading a thumbnail", e))?;
-    let mime: Option<String> = row.get("mime");
     let etag = format!("\"{sha}\"");
     let etag_value =
         HeaderValue::from_str(&etag).map_err(|e| ApiError::internal("writing an ETag", e))?;
@@ -1079,13 +1112,14 @@ async fn screen_thumbnail(
     }
     let bytes = match state.blobs.get(&sha).await {
         Ok(b) => b,
-        Err(crate::blobs::BlobError::NotFound(_)) => {
+        Err(BlobError::NotFound(_)) => {
             return Err(ApiError::not_found(format!(
                 "the thumbnail of screen \"{id}\" is missing from the blob store"
             )));
         }
         Err(e) => return Err(e.into()),
     };
+    let mime = stored_blob(&state.db, &sha).await?.map(|b| b.mime);
     let mime = HeaderValue::from_str(mime.as_deref().unwrap_or("image/jpeg"))
         .map_err(|e| ApiError::internal("writing headers", e))?;
     Ok((
@@ -1230,7 +1264,7 @@ async fn send_action(
     body: Bytes,
 ) -> ApiResult<Json<ActionSent>> {
     let screen = screen_for(&state, &user, &id, Need::Edit).await?;
-    let req: ActionRequest = parse_body(&body)?;
+    let req: ActionRequest = parse_json(&body)?;
     let Some(action) = ACTIONS.iter().find(|a| **a == req.action) else {
         return Err(ApiError::invalid(
             format!(
@@ -1247,7 +1281,7 @@ async fn send_action(
         "at": now_s().to_string(),
     });
     if *action == "identify" {
-        data["name"] = body_name(&screen).into();
+        data["name"] = screen.name().into();
         data["seconds"] = IDENTIFY_SECONDS.into();
     }
     let publication: Option<i64> =

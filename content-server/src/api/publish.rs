@@ -46,8 +46,7 @@ async fn publish(
     let req: PublishRequest = if body.iter().all(u8::is_ascii_whitespace) {
         PublishRequest::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::invalid(format!("body: {e}"), Vec::new()))?
+        super::error::parse_json(&body)?
     };
     let selection = match req.objects {
         None => None,

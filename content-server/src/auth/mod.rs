@@ -4,7 +4,7 @@
 //! - A **session** is a random token in an `HttpOnly`, `SameSite=Strict` cookie (`Secure`
 //!   under TLS). Requests that change something with a session must carry its CSRF token in
 //!   the `X-CSRF-Token` header (htmx sends it on every request) or, for plain HTML forms, a
-//!   `csrf_token` field the handler checks with [`check_form_csrf`].
+//!   `csrf_token` field the page handler checks.
 //! - A **user API token** (`Authorization: Bearer bfu_...`) needs no CSRF token: browsers
 //!   never attach it on their own.
 //! - A **device token** (`Authorization: Bearer bfd_...`) reaches only the player endpoints
@@ -180,6 +180,15 @@ pub async fn open_session(
     Ok((token, csrf))
 }
 
+/// Closes the session of cookie token `token` (logout).
+pub async fn close_session(db: &SqlitePool, token: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = ?1")
+        .bind(tokens::hash(token))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// The `Set-Cookie` value of a session (`max_age` 0 deletes it).
 pub fn session_cookie(token: &str, max_age_s: i64, secure: bool) -> String {
     format!(
@@ -240,23 +249,6 @@ impl FromRequestParts<Arc<AppState>> for CurrentUser {
             check_form_csrf(&via, sent)?;
         }
         Ok(CurrentUser(user))
-    }
-}
-
-/// A person posting an HTML form: the handler checks the form's `csrf_token` itself with
-/// [`check_form_csrf`], since the extractor cannot read the body.
-#[derive(Debug, Clone)]
-pub struct FormUser(pub User, pub Via);
-
-impl FromRequestParts<Arc<AppState>> for FormUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, ApiError> {
-        let (user, via) = user_of(parts, state).await?;
-        Ok(FormUser(user, via))
     }
 }
 

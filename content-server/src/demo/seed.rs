@@ -7,6 +7,7 @@ use beffroi_protocol::manifest::Manifest;
 use jiff::Timestamp;
 
 use crate::api::error::{ApiError, ApiResult};
+use crate::api::objects::Intent;
 use crate::model::Kind;
 use crate::model::body::{Body, PlaylistBody, ScheduleBody, ScreenBody, Targets};
 use crate::server::AppState;
@@ -36,16 +37,37 @@ pub struct Seeded {
     pub screens: usize,
 }
 
-/// Seeds the demo unless the database already has screens. `at` is the instant the demo
-/// pictures and texts are made for.
+/// Seeds the demo unless something was already published. `at` is the instant the demo
+/// pictures and texts are made for. A seeding cut short resumes on the next start: objects
+/// already there are kept, and the demo is published once complete.
 pub async fn seed(state: &AppState, at: Timestamp) -> ApiResult<Option<Seeded>> {
-    let screens: i64 = sqlx::query_scalar("SELECT count(*) FROM objects WHERE kind = 'screen'")
+    let publications: i64 = sqlx::query_scalar("SELECT count(*) FROM publications")
         .fetch_one(&state.db)
         .await?;
-    if screens > 0 {
+    if publications > 0 {
         return Ok(None);
     }
     let (user, admin) = demo_admin(state).await?;
+    // The password is shown once: a failure after the account was made must still show it.
+    let fill = fill(state, &user, at).await;
+    if let (Err(e), Some((name, password))) = (&fill, &admin) {
+        return Err(ApiError::new(
+            e.status,
+            format!(
+                "{} (the demo administrator was created: {name} / {password})",
+                e.message
+            ),
+        ));
+    }
+    fill?;
+    Ok(Some(Seeded {
+        admin,
+        screens: SCREENS.len(),
+    }))
+}
+
+/// Creates the demo objects that are not there yet, then publishes.
+async fn fill(state: &AppState, user: &User, at: Timestamp) -> ApiResult<()> {
     let demo = tokio::task::spawn_blocking(move || crate::demo::demo_content(at))
         .await
         .map_err(|e| ApiError::internal("building the demo", e))?
@@ -54,15 +76,14 @@ pub async fn seed(state: &AppState, at: Timestamp) -> ApiResult<Option<Seeded>> 
     for (asset, bytes) in m.assets.iter().zip(&demo.assets) {
         let name = format!("démo {}", &asset.sha256.as_str()[..8]);
         let (_status, _media) =
-            crate::api::media::store_media(state, &user, None, &name, bytes.clone()).await?;
+            crate::api::media::store_media(state, user, None, &name, bytes.clone()).await?;
     }
     for p in &m.playlists {
         let body = Body::Playlist(PlaylistBody {
             name: p.name.clone(),
             items: p.items.clone(),
         });
-        crate::api::objects::write(state, &user, Kind::Playlist, &p.id, None, Some(body), None)
-            .await?;
+        create(state, user, Kind::Playlist, &p.id, None, body).await?;
     }
     for (id, name, commune) in SCREENS {
         let commune: Insee = commune
@@ -83,16 +104,7 @@ pub async fn seed(state: &AppState, at: Timestamp) -> ApiResult<Option<Seeded>> 
             tags: vec!["mairie".into()],
             power: m.power.clone(),
         }));
-        crate::api::objects::write(
-            state,
-            &user,
-            Kind::Screen,
-            id,
-            Some(commune),
-            Some(body),
-            None,
-        )
-        .await?;
+        create(state, user, Kind::Screen, id, Some(commune), body).await?;
     }
     for e in &m.schedule {
         let body = Body::Schedule(ScheduleBody {
@@ -106,14 +118,34 @@ pub async fn seed(state: &AppState, at: Timestamp) -> ApiResult<Option<Seeded>> 
                 ..Targets::default()
             },
         });
-        crate::api::objects::write(state, &user, Kind::Schedule, &e.id, None, Some(body), None)
-            .await?;
+        create(state, user, Kind::Schedule, &e.id, None, body).await?;
     }
-    crate::publish::publish(state, &user, None).await?;
-    Ok(Some(Seeded {
-        admin,
-        screens: SCREENS.len(),
-    }))
+    crate::publish::publish(state, user, None).await?;
+    Ok(())
+}
+
+/// Writes a demo object; one left by an earlier, interrupted seeding is kept.
+async fn create(
+    state: &AppState,
+    user: &User,
+    kind: Kind,
+    id: &str,
+    owner: Option<Insee>,
+    body: Body,
+) -> ApiResult<()> {
+    match crate::api::objects::write(
+        state,
+        user,
+        kind,
+        id,
+        Intent::Create(owner),
+        Some(body.to_json()),
+    )
+    .await
+    {
+        Err(e) if e.status == axum::http::StatusCode::CONFLICT => Ok(()),
+        other => other.map(|_| ()),
+    }
 }
 
 /// The first administrator, created with a random password when there is no user at all.

@@ -39,6 +39,22 @@ impl ObjectRow {
     pub fn pending(&self) -> bool {
         self.draft != self.published
     }
+
+    /// The name shown to the officer: the draft's, else the published one's, else the id.
+    pub fn name(&self) -> String {
+        [&self.draft, &self.published]
+            .into_iter()
+            .flatten()
+            .find_map(|text| {
+                serde_json::from_str::<serde_json::Value>(text)
+                    .ok()?
+                    .get("name")?
+                    .as_str()
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| self.id.clone())
+    }
 }
 
 /// The object query with the names of the users who changed and published it, followed by

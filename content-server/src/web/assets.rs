@@ -8,7 +8,7 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use sha2::{Digest, Sha256};
+use beffroi_protocol::ids::Sha256;
 
 use crate::server::AppState;
 
@@ -34,8 +34,7 @@ impl Asset {
 
     /// SHA-256 of the content, in hex.
     fn hash(&self) -> &str {
-        self.hash
-            .get_or_init(|| hex::encode(Sha256::digest(self.bytes)))
+        self.hash.get_or_init(|| Sha256::of(self.bytes).to_string())
     }
 
     /// The URL pages link: the path with a version taken from the content.
@@ -47,8 +46,7 @@ impl Asset {
         let etag = format!("\"{}\"", self.hash());
         let fresh = headers
             .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+            .is_some_and(|v| crate::api::player::etag_matches(v, &etag));
         let common = [
             (
                 header::CACHE_CONTROL,

@@ -17,6 +17,8 @@ use sqlx::Row;
 
 use super::{Notice, NoticeFragment, Officer, SessionView, error_page, is_htmx, render};
 use crate::api::error::ApiError;
+use crate::api::pairing::claim_code;
+use crate::api::player::{Need, screen_for};
 use crate::model::Kind;
 use crate::model::store::{self, ObjectRow};
 use crate::server::AppState;
@@ -112,7 +114,7 @@ async fn screen_lines(
             let beat: Option<Timestamp> = beats.get(&r.id).and_then(|b| b.parse().ok());
             ScreenLine {
                 id: r.id.clone(),
-                name: body_field(body, "name").unwrap_or(&r.id).to_owned(),
+                name: r.name(),
                 commune: commune_name(body, r.owner.as_ref()),
                 online: beat.is_some_and(|b| state.is_online(b, now)),
                 last_beat: beat.map(|b| Beat {
@@ -276,32 +278,28 @@ async fn claim_outcome(
             Notice::error("Saisissez le code affiché par l’écran."),
         );
     }
-    let screen = match state.db.acquire().await {
-        Ok(mut conn) => store::get(&mut conn, Kind::Screen, screen_id).await,
-        Err(e) => Err(e),
+    let unknown = || {
+        (
+            StatusCode::NOT_FOUND,
+            Notice::error("Cet écran n’existe pas ; choisissez-en un dans la liste."),
+        )
     };
-    let screen = match screen {
-        Ok(Some(row)) if officer.user.sees(row.owner.as_ref()) && row.draft.is_some() => row,
-        Ok(_) => {
-            return (
-                StatusCode::NOT_FOUND,
-                Notice::error("Cet écran n’existe pas ; choisissez-en un dans la liste."),
-            );
+    // A screen the officer does not see, or that the draft deletes, is not in their list.
+    let screen = match screen_for(state, &officer.user, screen_id, Need::See).await {
+        Ok(row) if row.draft.is_some() => row,
+        Ok(_) => return unknown(),
+        Err(e) if matches!(e.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN) => {
+            return unknown();
         }
         Err(e) => {
-            tracing::error!("reading screen {screen_id}: {e}");
+            tracing::error!("reading screen {screen_id}: {}", e.message);
             return (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Notice::error("Le serveur n’a pas pu lire l’écran choisi ; réessayez."),
             );
         }
     };
-    let name = screen
-        .draft
-        .as_deref()
-        .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-        .and_then(|b| b.get("name").and_then(|n| n.as_str()).map(str::to_owned))
-        .unwrap_or_else(|| screen_id.to_owned());
+    let name = screen.name();
     if !officer.user.edits(screen.owner.as_ref()) {
         return (
             StatusCode::FORBIDDEN,
@@ -311,8 +309,8 @@ async fn claim_outcome(
         );
     }
     let ip = peer.ip().to_string();
-    match pairing_claim(state, officer, &ip, code, screen_id).await {
-        Ok(()) => (
+    match claim_code(state, &officer.user, &ip, code, screen_id).await {
+        Ok(_) => (
             StatusCode::OK,
             Notice::success(format!(
                 "Code accepté : le lecteur affichera « {name} » dès sa prochaine interrogation du serveur (quelques secondes)."
@@ -337,18 +335,4 @@ async fn claim_outcome(
             (e.status, Notice::error(text))
         }
     }
-}
-
-/// The JSON API's pairing claim (`crate::api::pairing::claim`), which does the work and
-/// applies its rate limit of wrong codes.
-async fn pairing_claim(
-    state: &AppState,
-    officer: &Officer,
-    ip: &str,
-    code: &str,
-    screen_id: &str,
-) -> Result<(), ApiError> {
-    crate::api::pairing::claim_code(state, &officer.user, ip, code, screen_id)
-        .await
-        .map(|_| ())
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::{Officer, SessionView, error_page, render};
 use crate::api::auth::SESSION_HOURS;
-use crate::auth::{self, Caller, Via, tokens};
+use crate::auth::{self, Caller, Via};
 use crate::server::AppState;
 
 /// The login page.
@@ -164,20 +164,16 @@ pub(super) async fn log_out(
     if let Some(refused) = officer.csrf_refusal(form.csrf_token.as_deref(), &headers) {
         return refused;
     }
-    if let Some(token) = auth::cookie(&headers, auth::SESSION_COOKIE) {
-        let closed = sqlx::query("DELETE FROM sessions WHERE token_hash = ?1")
-            .bind(tokens::hash(token))
-            .execute(&state.db)
-            .await;
-        if let Err(e) = closed {
-            tracing::error!("closing a session: {e}");
-            return error_page(
-                &headers,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Erreur du serveur",
-                "La déconnexion n’a pas pu être enregistrée ; réessayez.",
-            );
-        }
+    if let Some(token) = auth::cookie(&headers, auth::SESSION_COOKIE)
+        && let Err(e) = auth::close_session(&state.db, token).await
+    {
+        tracing::error!("closing a session: {e}");
+        return error_page(
+            &headers,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Erreur du serveur",
+            "La déconnexion n’a pas pu être enregistrée ; réessayez.",
+        );
     }
     let cookie = auth::session_cookie("", 0, state.secure_cookies());
     ([(header::SET_COOKIE, cookie)], Redirect::to("/connexion")).into_response()
