@@ -25,6 +25,7 @@ use super::error::{ApiError, ApiResult, ErrorBody, parse_json};
 use super::player::{Need, now_s, screen_for};
 use crate::auth::{CurrentUser, tokens};
 use crate::hub::{PushEvent, REVOKED_EVENT};
+use crate::model::store::ObjectRow;
 use crate::server::AppState;
 use crate::users::User;
 
@@ -104,13 +105,12 @@ async fn new_code(
 ) -> ApiResult<(StatusCode, Json<NewPairing>)> {
     let ip = peer.ip().to_string();
     let instant = Instant::now();
-    if let Err(wait) = state.limits.pairing_new.check(&ip, instant) {
+    if let Err(wait) = state.limits.pairing_new.try_acquire(&ip, instant) {
         return Err(ApiError::too_many(
             format!("too many pairing codes asked from {ip}; try again in {wait} s"),
             wait,
         ));
     }
-    state.limits.pairing_new.fail(&ip, instant);
     let now = now_s();
     let expires = now + SignedDuration::from_mins(CODE_MINUTES);
     // Codes expired for a day are forgotten; until then a poll or a claim says "expired".
@@ -323,27 +323,41 @@ pub(crate) async fn claim_code(
     code: &str,
     screen_id: &str,
 ) -> ApiResult<Claimed> {
+    // The screen first: a refusal there is no guess.
+    let screen = screen_for(state, user, screen_id, Need::Edit).await?;
+    // Every claim counts against the guessing budget before the code is looked up, so that
+    // parallel guesses cannot all slip under it; all but wrong codes are then forgiven.
+    let limiter = &state.limits.pairing_guess;
     let keys = [format!("user:{}", user.id), format!("ip:{ip}")];
     let instant = Instant::now();
-    for key in &keys {
-        if let Err(wait) = state.limits.pairing_guess.check(key, instant) {
+    for (i, key) in keys.iter().enumerate() {
+        if let Err(wait) = limiter.try_acquire(key, instant) {
+            keys[..i].iter().for_each(|k| limiter.forgive(k));
             return Err(ApiError::too_many(
                 format!("too many unknown or expired pairing codes; try again in {wait} s"),
                 wait,
             ));
         }
     }
-    let screen = screen_for(state, user, screen_id, Need::Edit).await?;
-    let guessed_wrong = |e: ApiError| {
-        for key in &keys {
-            state.limits.pairing_guess.fail(key, instant);
-        }
-        e
-    };
+    let outcome = claim_for(state, user, screen, code).await;
+    let wrong_code = matches!(&outcome, Err(e) if e.status == StatusCode::NOT_FOUND || e.status == StatusCode::GONE);
+    if !wrong_code {
+        keys.iter().for_each(|k| limiter.forgive(k));
+    }
+    outcome
+}
+
+/// Claims `code` for `screen` once the caller's rights and budget are checked.
+async fn claim_for(
+    state: &AppState,
+    user: &User,
+    screen: ObjectRow,
+    code: &str,
+) -> ApiResult<Claimed> {
     let Some(code) = normalize_code(code) else {
-        return Err(guessed_wrong(ApiError::not_found(format!(
+        return Err(ApiError::not_found(format!(
             "\"{code}\" is not a pairing code (6 letters and digits, like ABC-DEF)"
-        ))));
+        )));
     };
     let shown = display_code(&code);
     let row = sqlx::query("SELECT expires_at, claimed_at FROM pairings WHERE code = ?1")
@@ -351,9 +365,9 @@ pub(crate) async fn claim_code(
         .fetch_optional(&state.db)
         .await?;
     let Some(row) = row else {
-        return Err(guessed_wrong(ApiError::not_found(format!(
+        return Err(ApiError::not_found(format!(
             "no pairing code {shown}; check the code the screen shows"
-        ))));
+        )));
     };
     if row.get::<Option<String>, _>("claimed_at").is_some() {
         return Err(ApiError::conflict(format!(
@@ -361,12 +375,12 @@ pub(crate) async fn claim_code(
         )));
     }
     if expired(&row.get::<String, _>("expires_at"))? {
-        return Err(guessed_wrong(ApiError::new(
+        return Err(ApiError::new(
             StatusCode::GONE,
             format!(
                 "pairing code {shown} has expired; the screen shows a new one when asked again"
             ),
-        )));
+        ));
     }
 
     let token = tokens::new_token(tokens::DEVICE_TOKEN_PREFIX);
