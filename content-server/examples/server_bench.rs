@@ -45,6 +45,12 @@ fn args() -> Args {
 }
 
 fn main() {
+    // RUST_LOG=info shows each publication's phases.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
     let a = args();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

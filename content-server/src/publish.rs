@@ -236,6 +236,7 @@ pub async fn publish(
     }
     // One publish at a time: they read and write every manifest.
     let _guard = state.publishing.lock().await;
+    let started = std::time::Instant::now();
     let mut conn = state.db.acquire().await?;
     let rows = store::all(&mut conn).await?;
     let media = store::media(&mut conn).await?;
@@ -289,7 +290,9 @@ pub async fn publish(
             problems,
         ));
     }
+    let checked = started.elapsed();
     let renditions = make_renditions(state, &next).await?;
+    let rendered = started.elapsed();
     let asset = |sha: &Sha256, b: PixelBox| renditions.get(&(sha.clone(), b)).cloned();
 
     let now = Timestamp::from_second(Timestamp::now().as_second())
@@ -367,6 +370,7 @@ pub async fn publish(
             .execute(&mut *tx)
             .await?;
     }
+    let built = started.elapsed();
     sqlx::query("UPDATE publications SET screens_changed = ?2 WHERE id = ?1")
         .bind(publication)
         .bind(changed.len() as i64)
@@ -381,11 +385,17 @@ pub async fn publish(
     for screen in removed {
         state.hub.manifest_removed(screen);
     }
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     tracing::info!(
-        "publication {publication} by {}: {} objects, {} screens changed",
+        "publication {publication} by {}: {} objects, {} screens changed, in {:.1} ms (checks {:.1}, renditions {:.1}, manifests {:.1}, commit {:.1})",
         user.username,
         chosen.len(),
-        changed.len()
+        changed.len(),
+        ms(started.elapsed()),
+        ms(checked),
+        ms(rendered - checked),
+        ms(built - rendered),
+        ms(started.elapsed() - built),
     );
     Ok(Outcome {
         publication,

@@ -115,6 +115,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Push channels to the players.
     pub hub: crate::hub::Hub,
+    /// Device tokens already checked.
+    pub devices: crate::auth::DeviceCache,
     /// Rate limits.
     pub limits: Limits,
     /// Held by a publish from reading the drafts to committing the manifests.
@@ -203,6 +205,7 @@ pub async fn open(settings: Settings) -> Result<AppState, ServerError> {
         blobs,
         metrics: Metrics::default(),
         hub: crate::hub::Hub::default(),
+        devices: crate::auth::DeviceCache::default(),
         limits: Limits::default(),
         publishing: tokio::sync::Mutex::new(()),
         data_sets,

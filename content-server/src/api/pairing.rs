@@ -497,6 +497,7 @@ async fn revoke_devices(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    state.devices.forget_screen(&screen.id);
     state.hub.send(
         &screen.id,
         PushEvent {

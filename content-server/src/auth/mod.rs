@@ -39,6 +39,46 @@ pub struct Device {
     pub screen_id: String,
 }
 
+/// Device tokens already checked against the database, by hash. Revoking a screen's devices
+/// must call [`DeviceCache::forget_screen`] once committed.
+#[derive(Debug, Default)]
+pub struct DeviceCache {
+    by_hash: std::sync::RwLock<std::collections::HashMap<String, Device>>,
+}
+
+impl DeviceCache {
+    /// Most tokens remembered; beyond, the cache starts over (a few hundred screens fit).
+    const CAPACITY: usize = 10_000;
+
+    fn get(&self, hash: &str) -> Option<Device> {
+        let map = self
+            .by_hash
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(hash).cloned()
+    }
+
+    fn remember(&self, hash: String, device: Device) {
+        let mut map = self
+            .by_hash
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= Self::CAPACITY {
+            map.clear();
+        }
+        map.insert(hash, device);
+    }
+
+    /// Forgets the tokens of `screen_id`'s devices (they were revoked).
+    pub fn forget_screen(&self, screen_id: &str) {
+        let mut map = self
+            .by_hash
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.retain(|_, d| d.screen_id != screen_id);
+    }
+}
+
 /// How a user proved who they are.
 #[derive(Debug, Clone)]
 pub enum Via {
@@ -75,7 +115,7 @@ pub async fn identify(
             .ok_or_else(|| {
                 ApiError::unauthorized("the Authorization header must be \"Bearer <token>\"")
             })?;
-        return bearer(&state.db, token).await.map(Some);
+        return bearer(state, token).await.map(Some);
     }
     let Some(session) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
@@ -103,9 +143,14 @@ pub async fn identify(
     )))
 }
 
-async fn bearer(db: &SqlitePool, token: &str) -> Result<Caller, ApiError> {
+async fn bearer(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let db = &state.db;
     let hash = tokens::hash(token);
     if token.starts_with(tokens::DEVICE_TOKEN_PREFIX) {
+        // Players ask every few seconds: their tokens are remembered, not queried each time.
+        if let Some(device) = state.devices.get(&hash) {
+            return Ok(Caller::Device(device));
+        }
         let row = sqlx::query(
             "SELECT id, screen_id FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL",
         )
@@ -113,10 +158,14 @@ async fn bearer(db: &SqlitePool, token: &str) -> Result<Caller, ApiError> {
         .fetch_optional(db)
         .await?;
         return match row {
-            Some(r) => Ok(Caller::Device(Device {
-                id: r.get("id"),
-                screen_id: r.get("screen_id"),
-            })),
+            Some(r) => {
+                let device = Device {
+                    id: r.get("id"),
+                    screen_id: r.get("screen_id"),
+                };
+                state.devices.remember(hash, device.clone());
+                Ok(Caller::Device(device))
+            }
             None => Err(ApiError::unauthorized(
                 "unknown or revoked device token; pair the player again",
             )),
