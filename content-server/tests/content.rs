@@ -441,3 +441,90 @@ async fn uploads_over_the_limit_and_files_that_are_not_pictures_are_refused_and_
     // The server is still healthy.
     assert_eq!(server.anonymous().get("/healthz").await.0, 200);
 }
+
+#[tokio::test]
+async fn every_media_sample_uploaded_is_stored_whole_or_refused_with_its_reason() {
+    let server = TestServer::start().await;
+    let admin = server.user("admin", Role::Admin, &[]).await;
+    let limit = server.settings.max_upload_bytes;
+    let mut files = Vec::new();
+    let mut dirs = vec![common::samples().join("media")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 30, "{} samples", files.len());
+    let mut accepted = std::collections::BTreeSet::new();
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        // The pipeline's own verdict (pinned file by file in tests/ingest_samples.rs) is what
+        // the HTTP answer must carry.
+        let expected = beffroi_server::ingest::ingest(&bytes, limit);
+        let r = admin
+            .post_bytes(
+                &format!("/api/v1/media?name={name}&owner=shared"),
+                "application/octet-stream",
+                bytes,
+            )
+            .await;
+        match expected {
+            Ok(ingested) => {
+                assert!(r.0 == 201 || r.0 == 200, "{name}: {} {}", r.0, r.1);
+                assert_eq!(r.1["sha256"], ingested.sha256.to_string(), "{name}");
+                accepted.insert(ingested.sha256.to_string());
+            }
+            Err(e) => {
+                assert_eq!(r.0, e.status(), "{name}: {}", r.1);
+                let msg = r.1["error"].as_str().unwrap();
+                assert!(msg.contains(&e.to_string()), "{name}: {msg}");
+            }
+        }
+    }
+    assert!(!accepted.is_empty() && accepted.len() < files.len());
+    // Exactly the accepted originals are media, each with its bytes and thumbnail stored.
+    let media = admin.get("/api/v1/media").await.1;
+    let listed: std::collections::BTreeSet<String> = media
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["sha256"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(listed, accepted);
+    for m in media.as_array().unwrap() {
+        for sha in [&m["sha256"], &m["thumbnail"]] {
+            let r = admin
+                .client
+                .get(server.at(&format!("/api/v1/assets/{}", sha.as_str().unwrap())))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{sha}");
+        }
+    }
+    let pool = beffroi_server::db::open(&server.data_dir).await.unwrap();
+    let image_blobs: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM blobs WHERE mime LIKE 'image/%'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let thumbnails: std::collections::BTreeSet<&str> = media
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["thumbnail"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        image_blobs as usize,
+        accepted.len() + thumbnails.len(),
+        "nothing half-stored"
+    );
+    assert_eq!(server.anonymous().get("/healthz").await.0, 200);
+}
