@@ -94,6 +94,20 @@ fn parse_instant(s: &str) -> Result<Timestamp, String> {
     })
 }
 
+/// Writes a file only its owner may read.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::DemoBundle(args) => demo_bundle(args),
@@ -177,6 +191,10 @@ async fn seed_demo(settings: &beffroi_server::Settings) -> anyhow::Result<()> {
             tracing::info!("demo: {} screens seeded and published", seeded.screens);
             if let Some((user, password)) = seeded.admin {
                 println!("demo administrator: {user} / {password}");
+                // For the demo script, which pairs the demo player as this officer would.
+                let path = settings.data_dir.join("demo-admin.txt");
+                write_private(&path, format!("{user}\n{password}\n").as_bytes())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
             }
         }
     }

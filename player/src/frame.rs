@@ -50,13 +50,19 @@ impl Headless {
 
     /// Draws `scene`, decoding the images of `bundle` it needs first.
     pub fn draw(&mut self, bundle: &Bundle, scene: &Scene) -> RgbaImage {
+        self.draw_in(&bundle.dir, scene)
+    }
+
+    /// Draws `scene`, decoding the images it needs from the bundle (or cache) directory
+    /// `dir`.
+    pub fn draw_in(&mut self, dir: &std::path::Path, scene: &Scene) -> RgbaImage {
         let sizes = scene.image_sizes();
         for source in self.renderer.missing_images(scene) {
             let (w, h) = sizes
                 .iter()
                 .find(|(s, _)| *s == source)
                 .map_or((scene.width, scene.height), |(_, size)| *size);
-            let decoded = load(bundle, &source, w, h);
+            let decoded = load(dir, &source, w, h);
             if let Err(why) = &decoded {
                 let ImageSource::Asset(sha) = &source;
                 eprintln!("beffroi-player: image {sha} is shown as a placeholder: {why}");
@@ -69,12 +75,13 @@ impl Headless {
 
 /// Reads and decodes one image of the bundle, scaled down to at most the frame size.
 fn load(
-    bundle: &Bundle,
+    dir: &std::path::Path,
     source: &ImageSource,
     max_w: u32,
     max_h: u32,
 ) -> Result<RgbaImage, String> {
     let ImageSource::Asset(sha) = source;
-    let bytes = std::fs::read(bundle.blob_path(sha)).map_err(|e| e.to_string())?;
+    let bytes =
+        std::fs::read(beffroi_protocol::bundle::blob_path(dir, sha)).map_err(|e| e.to_string())?;
     crate::images::decode(&bytes, max_w, max_h).map_err(|e| e.to_string())
 }

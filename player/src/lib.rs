@@ -4,12 +4,20 @@
 //! when; [`render`] alone draws with the GPU, [`run`] is the window loop, [`frame`] the
 //! headless path. Sync and cache join in a later milestone (see ARCHITECTURE.md).
 
+pub mod alerts;
+pub mod cache;
 pub mod clock;
+pub mod config;
 pub mod frame;
 pub mod images;
 pub mod inspect;
+pub mod journal;
+pub mod live;
 pub mod pacing;
 pub mod playback;
 pub mod render;
 pub mod run;
 pub mod scene;
+pub mod show;
+pub mod sync;
+pub mod trust;

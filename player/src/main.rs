@@ -5,6 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use beffroi_player::clock::{Clock, FrozenClock, SimulatedClock, SystemClock};
+use beffroi_player::config::Config;
+use beffroi_player::live::{Live, Signal};
+use beffroi_player::run::{Content, Summary};
+use beffroi_player::trust::ClockTrust;
 use clap::{Parser, Subcommand};
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -24,11 +28,19 @@ enum Command {
         #[arg(long)]
         bundle: PathBuf,
     },
-    /// Play a bundle in a window (fullscreen by default, cursor hidden) as time passes.
+    /// Play in a window (fullscreen by default, cursor hidden) as time passes: the live
+    /// player with `--config` (pairing, sync, offline cache; headless without a display),
+    /// or one bundle with `--bundle`.
     Run {
+        /// The player's configuration file (TOML); reloaded when it changes.
+        #[arg(long, required_unless_present = "bundle", conflicts_with = "bundle")]
+        config: Option<PathBuf>,
         /// Bundle directory.
         #[arg(long)]
-        bundle: PathBuf,
+        bundle: Option<PathBuf>,
+        /// Draw offscreen into DATA_DIR/frame.png even when a display is present.
+        #[arg(long, requires = "config")]
+        headless: bool,
         /// A window of WIDTHxHEIGHT pixels at the top-left corner instead of fullscreen.
         #[arg(long, value_parser = parse_size)]
         windowed: Option<(u32, u32)>,
@@ -96,6 +108,62 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
     Ok((w, h))
 }
 
+fn print_summary(summary: &Summary) {
+    println!(
+        "wake-ups {}, frames drawn {}, draw calls (last frame) {}, texture bytes uploaded {}",
+        summary.wakeups, summary.frames, summary.draw_calls, summary.texture_bytes
+    );
+}
+
+/// `run --config`: the live player, in a window when a display is there, else headless.
+fn run_live(
+    path: &std::path::Path,
+    headless: bool,
+    windowed: Option<(u32, u32)>,
+    clock: Arc<dyn Clock>,
+    exit_after: Option<std::time::Duration>,
+    clock_injected: bool,
+) -> anyhow::Result<()> {
+    let config = Config::load(path)?;
+    // A clock set by hand (tests, demos) is believed; the real one must prove itself.
+    let trust = if clock_injected {
+        ClockTrust::new(Box::new(|| true))
+    } else {
+        ClockTrust::system()
+    };
+    let display =
+        std::env::var_os("WAYLAND_DISPLAY").is_some() || std::env::var_os("DISPLAY").is_some();
+    if headless || !display {
+        let signal = Arc::new(Signal::default());
+        let wake = {
+            let signal = Arc::clone(&signal);
+            Arc::new(move || signal.raise())
+        };
+        let live = Live::start(config, path, trust, wake)?;
+        let started = std::time::Instant::now();
+        let stop = move || exit_after.is_some_and(|l| started.elapsed() >= l);
+        return beffroi_player::live::headless(live, &signal, clock.as_ref(), &stop);
+    }
+    let event_loop = beffroi_player::run::event_loop()?;
+    let wake = beffroi_player::run::waker(&event_loop);
+    let windowed = windowed.or(config.display.windowed.map(|s| (s.width, s.height)));
+    let fps = config.display.fps;
+    let live = Live::start(config, path, trust, wake)?;
+    let summary = beffroi_player::run::run_on(
+        event_loop,
+        beffroi_player::run::Options {
+            content: Content::Live(Box::new(live)),
+            windowed,
+            clock,
+            fps,
+            exit_after,
+            on_wake: None,
+        },
+    )?;
+    print_summary(&summary);
+    Ok(())
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Check { bundle } => {
@@ -104,7 +172,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", report.summary());
         }
         Command::Run {
+            config,
             bundle,
+            headless,
             windowed,
             at,
             start_at,
@@ -112,25 +182,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             fps,
             exit_after,
         } => {
-            let b = beffroi_protocol::bundle::read(&bundle)
-                .with_context(|| format!("bundle {} is not playable", bundle.display()))?;
             let clock: Arc<dyn Clock> = match (at, start_at) {
                 (Some(t), _) => Arc::new(FrozenClock(t)),
                 (None, Some(t)) => Arc::new(SimulatedClock::new(t, speed)),
                 (None, None) => Arc::new(SystemClock),
             };
+            let exit_after = exit_after.map(std::time::Duration::from_secs_f64);
+            if let Some(path) = config {
+                return run_live(
+                    &path,
+                    headless,
+                    windowed,
+                    clock,
+                    exit_after,
+                    at.is_some() || start_at.is_some(),
+                );
+            }
+            let bundle = bundle.context("--bundle or --config is needed")?;
+            let b = beffroi_protocol::bundle::read(&bundle)
+                .with_context(|| format!("bundle {} is not playable", bundle.display()))?;
             let summary = beffroi_player::run::run(beffroi_player::run::Options {
-                bundle: b,
+                content: Content::Bundle(Box::new(b)),
                 windowed,
                 clock,
                 fps,
-                exit_after: exit_after.map(std::time::Duration::from_secs_f64),
+                exit_after,
                 on_wake: None,
             })?;
-            println!(
-                "wake-ups {}, frames drawn {}, draw calls (last frame) {}, texture bytes uploaded {}",
-                summary.wakeups, summary.frames, summary.draw_calls, summary.texture_bytes
-            );
+            print_summary(&summary);
         }
         Command::Render {
             bundle,

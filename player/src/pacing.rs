@@ -72,8 +72,20 @@ impl Pacer {
         scene: Scene,
         now: Timestamp,
     ) -> Decision {
+        self.decide_at(Some(state), ev.next_change_after(now), scene, now)
+    }
+
+    /// The same decision from the state (none on the player's own screens) and the next
+    /// instant the program changes by itself.
+    pub fn decide_at(
+        &mut self,
+        state: Option<&State>,
+        next_change: Option<Timestamp>,
+        scene: Scene,
+        now: Timestamp,
+    ) -> Decision {
         self.wakeups += 1;
-        let moving = state.progress.iter().any(|p| p.transition.is_some())
+        let moving = state.is_some_and(|s| s.progress.iter().any(|p| p.transition.is_some()))
             || scene
                 .nodes
                 .iter()
@@ -90,7 +102,7 @@ impl Pacer {
                 Reason::Animation,
             )
         } else {
-            match ev.next_change_after(now) {
+            match next_change {
                 Some(c) if c < minute => (c, Reason::ProgramChange),
                 _ => (minute, Reason::Minute),
             }

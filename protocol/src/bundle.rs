@@ -166,8 +166,15 @@ fn parse<T: DeserializeOwned>(path: &Path, bytes: &[u8]) -> Result<T, BundleErro
 /// Reads and checks the bundle at `dir` (see the module documentation for what is checked).
 /// Image blobs are checked for presence and size only; [`verify_blobs`] hashes them too.
 pub fn read(dir: &Path) -> Result<Bundle, BundleError> {
-    let path = dir.join(MANIFEST_FILE);
-    let manifest: Manifest = parse(&path, &read_limited(&path, MAX_MANIFEST_BYTES)?)?;
+    read_with_manifest(dir, &dir.join(MANIFEST_FILE))
+}
+
+/// Reads and checks a bundle whose blobs are under `dir` but whose manifest is the file
+/// `manifest_path`: the player's cache keeps several manifests (`manifests/<version>.json`)
+/// next to one shared `blobs/` directory. Same checks as [`read`].
+pub fn read_with_manifest(dir: &Path, manifest_path: &Path) -> Result<Bundle, BundleError> {
+    let path = manifest_path;
+    let manifest: Manifest = parse(path, &read_limited(path, MAX_MANIFEST_BYTES)?)?;
     manifest.check_sealed().map_err(BundleError::Invalid)?;
     for asset in &manifest.assets {
         check_present(dir, "asset", &asset.sha256, asset.size)?;

@@ -49,6 +49,9 @@ impl TestServer {
     }
 
     async fn launch(settings: Settings) -> Self {
+        // HTTP clients built with `reqwest::Client::new()` need a process-wide TLS provider
+        // when the player's reqwest features (rustls without a provider) join the build.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

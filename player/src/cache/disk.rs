@@ -8,7 +8,7 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 /// A file being written.
@@ -41,6 +41,11 @@ pub trait Disk: Send + Sync + fmt::Debug {
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
     /// Bytes still free for this process on the filesystem holding `dir`, when known.
     fn available(&self, dir: &Path) -> Option<u64>;
+    /// A reader over the content of `path`, so that a large blob can be hashed without being
+    /// held in memory. The default reads the whole file at once.
+    fn open_read(&self, path: &Path) -> io::Result<Box<dyn Read + Send>> {
+        Ok(Box::new(io::Cursor::new(self.read(path)?)))
+    }
 }
 
 /// Replaces `dir/name` with `bytes` so that a power cut at any instant leaves the old content
@@ -126,6 +131,10 @@ impl Disk for OsDisk {
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         fs::File::open(dir)?.sync_all()
+    }
+
+    fn open_read(&self, path: &Path) -> io::Result<Box<dyn Read + Send>> {
+        Ok(Box::new(fs::File::open(path)?))
     }
 
     fn available(&self, dir: &Path) -> Option<u64> {

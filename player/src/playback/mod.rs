@@ -8,6 +8,7 @@
 
 mod alert;
 mod items;
+pub(crate) use items::qr::qr_shapes;
 mod layout;
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ struct Job {
 
 /// A decoded image (or why it could not be), for the render thread.
 #[derive(Debug)]
-pub(crate) struct Decoded {
+pub struct Decoded {
     pub(crate) source: ImageSource,
     pub(crate) result: Result<RgbaImage, String>,
 }

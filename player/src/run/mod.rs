@@ -7,6 +7,7 @@
 
 mod decoder;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,16 +21,27 @@ use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop, EventLoopProxy}
 use winit::window::{Fullscreen, Window, WindowId};
 
 use crate::clock::Clock;
+use crate::live::Live;
 use crate::pacing::{Decision, Pacer, Reason};
 use crate::playback;
 use crate::render::{Gpu, Renderer};
 use crate::scene::{ImageSource, Scene};
-use decoder::{Decoded, Decoders};
+pub use decoder::Decoded;
+use decoder::Decoders;
+
+/// What the window plays.
+#[derive(Debug)]
+pub enum Content {
+    /// One bundle, as it is (`run --bundle`).
+    Bundle(Box<Bundle>),
+    /// The live player (`run --config`): synced content, alerts, its own screens.
+    Live(Box<Live>),
+}
 
 /// How `run` plays.
 pub struct Options {
-    /// The bundle played.
-    pub bundle: Bundle,
+    /// What is played.
+    pub content: Content,
     /// A window of this size at the top-left corner instead of fullscreen.
     pub windowed: Option<(u32, u32)>,
     /// The clock (system, frozen or simulated).
@@ -80,15 +92,35 @@ pub enum RunError {
 
 /// Events sent to the event loop from other threads.
 #[derive(Debug)]
-enum UserEvent {
+pub enum UserEvent {
+    /// An image decoded on a worker thread.
     Decoded(Decoded),
+    /// The live player has news (sync, configuration).
+    Live,
 }
 
-/// Plays `options.bundle` until the window closes (or `exit_after` passes).
-pub fn run(options: Options) -> Result<Summary, RunError> {
-    let event_loop = EventLoop::<UserEvent>::with_user_event()
+/// Makes the event loop the live player will wake; hand its proxy to [`Live::start`].
+pub fn event_loop() -> Result<EventLoop<UserEvent>, RunError> {
+    EventLoop::<UserEvent>::with_user_event()
         .build()
-        .map_err(|e| RunError::EventLoop(e.to_string()))?;
+        .map_err(|e| RunError::EventLoop(e.to_string()))
+}
+
+/// A wake-up for [`Live`] through the event loop's proxy.
+pub fn waker(event_loop: &EventLoop<UserEvent>) -> crate::live::Wake {
+    let proxy = event_loop.create_proxy();
+    Arc::new(move || {
+        let _ = proxy.send_event(UserEvent::Live);
+    })
+}
+
+/// Plays `options.content` until the window closes (or `exit_after` passes).
+pub fn run(options: Options) -> Result<Summary, RunError> {
+    run_on(event_loop()?, options)
+}
+
+/// [`run`] on an event loop made beforehand (the live player's wakes go through it).
+pub fn run_on(event_loop: EventLoop<UserEvent>, options: Options) -> Result<Summary, RunError> {
     let proxy = event_loop.create_proxy();
     let mut app = App {
         options,
@@ -101,6 +133,9 @@ pub fn run(options: Options) -> Result<Summary, RunError> {
     event_loop
         .run_app(&mut app)
         .map_err(|e| RunError::EventLoop(e.to_string()))?;
+    if let Content::Live(live) = app.options.content {
+        live.stop();
+    }
     match app.error {
         Some(e) => Err(e),
         None => Ok(app.summary),
@@ -213,23 +248,54 @@ impl App {
             f();
         }
         let now = self.options.clock.now();
-        let bundle = &self.options.bundle;
-        let ev = Evaluator::new(&bundle.manifest, &bundle.data);
-        let scene = scene_at(bundle, &ev, now, screen.config.width, screen.config.height);
-        request_images(screen, bundle, &scene);
+        let (w, h) = (screen.config.width, screen.config.height);
+        let (scene, decision) = match &mut self.options.content {
+            Content::Bundle(bundle) => {
+                let ev = Evaluator::new(&bundle.manifest, &bundle.data);
+                let scene = scene_at(bundle, &ev, now, w, h);
+                request_images(screen, &bundle.dir, &scene);
+                let decision = screen
+                    .pacer
+                    .decide(&ev, &ev.state_at(now), scene.clone(), now);
+                // Decode what the next program will show now, so that its texture is on
+                // the GPU before its transition starts.
+                if let Some(next) = ev.next_change_after(now) {
+                    let upcoming = scene_at(bundle, &ev, next, w, h);
+                    request_images(screen, &bundle.dir, &upcoming);
+                }
+                (scene, decision)
+            }
+            Content::Live(live) => {
+                if live.update(now) {
+                    screen.pacer.invalidate();
+                }
+                let (scene, state) = live.scene(now, w, h);
+                let dir = live.shared().cache.root().to_owned();
+                request_images(screen, &dir, &scene);
+                let next = live.next_change_after(now);
+                let decision = screen
+                    .pacer
+                    .decide_at(state.as_ref(), next, scene.clone(), now);
+                if let Some(next) = next {
+                    let (upcoming, _) = live.scene(next, w, h);
+                    request_images(screen, &dir, &upcoming);
+                }
+                live.shown(state.as_ref(), now, None);
+                if live.thumbnail_due() {
+                    let frame = screen.renderer.render_image(&screen.gpu, &scene);
+                    live.send_thumbnail(&frame);
+                }
+                if live.restart_requested() {
+                    event_loop.exit();
+                }
+                (scene, decision)
+            }
+        };
         let Decision {
             redraw,
             wake_at,
             reason,
-        } = screen
-            .pacer
-            .decide(&ev, &ev.state_at(now), scene.clone(), now);
-        // Decode what the next program will show now, so that its texture is on the GPU
-        // before its transition starts.
-        if let Some(next) = ev.next_change_after(now) {
-            let upcoming = scene_at(bundle, &ev, next, screen.config.width, screen.config.height);
-            request_images(screen, bundle, &upcoming);
-        }
+        } = decision;
         if redraw {
             screen.scene = Some(scene);
             screen.window.request_redraw();
@@ -307,7 +373,7 @@ fn scene_at(bundle: &Bundle, ev: &Evaluator<'_>, t: Timestamp, width: u32, heigh
     )
 }
 
-fn request_images(screen: &mut Screen, bundle: &Bundle, scene: &Scene) {
+fn request_images(screen: &mut Screen, dir: &Path, scene: &Scene) {
     let sizes = scene.image_sizes();
     for source in screen.renderer.missing_images(scene) {
         let (w, h) = sizes
@@ -315,7 +381,7 @@ fn request_images(screen: &mut Screen, bundle: &Bundle, scene: &Scene) {
             .find(|(s, _)| *s == source)
             .map_or((scene.width, scene.height), |(_, size)| *size);
         let ImageSource::Asset(sha) = &source;
-        let path = bundle.blob_path(sha);
+        let path = beffroi_protocol::bundle::blob_path(dir, sha);
         screen.decoders.request(source, path, w, h);
     }
 }
@@ -338,7 +404,11 @@ impl ApplicationHandler<UserEvent> for App {
     }
 
     fn user_event(&mut self, event_loop: &ActiveEventLoop, event: UserEvent) {
-        let UserEvent::Decoded(d) = event;
+        let UserEvent::Decoded(d) = event else {
+            // News from the live player: the wake-up below applies it.
+            self.wake(event_loop);
+            return;
+        };
         if let Some(screen) = self.screen.as_mut() {
             if let Err(why) = &d.result {
                 let ImageSource::Asset(sha) = &d.source;

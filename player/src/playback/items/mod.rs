@@ -7,7 +7,7 @@ mod clock;
 mod events;
 mod image;
 mod news;
-mod qr;
+pub(crate) mod qr;
 mod text;
 mod ticker;
 mod waste;

@@ -11,6 +11,24 @@ use crate::scene::{Rect, Shape, Weight};
 /// Light modules around the code, as the QR specification requires for reliable scanning.
 const QUIET: usize = 4;
 
+/// A scannable code for `url` drawn as a white card filling `space` (system screens such as
+/// pairing); `None` when the address is too long to encode.
+pub(crate) fn qr_shapes(url: &str, space: Rect) -> Option<Vec<Shape>> {
+    let code = QRBuilder::new(url).build().ok()?;
+    let n = code.size;
+    let modules = dark_modules(&code);
+    Some(qr_card(&modules, n, space, space.w.min(space.h) * 0.02))
+}
+
+/// The (column, row) of every dark module.
+fn dark_modules(code: &fast_qr::QRCode) -> Vec<(usize, usize)> {
+    let n = code.size;
+    (0..n * n)
+        .filter(|i| code.data[*i].value())
+        .map(|i| (i % n, i / n))
+        .collect()
+}
+
 /// The QR item.
 pub(super) fn draw(ctx: &Ctx<'_>, area: &Area, url: &str, caption: &LangText) -> Vec<Shape> {
     let s = &ctx.scale;
@@ -31,10 +49,7 @@ pub(super) fn draw(ctx: &Ctx<'_>, area: &Area, url: &str, caption: &LangText) ->
         ];
     };
     let n = code.size;
-    let modules: Vec<(usize, usize)> = (0..n * n)
-        .filter(|i| code.data[*i].value())
-        .map(|i| (i % n, i / n))
-        .collect();
+    let modules = dark_modules(&code);
 
     let gap = s.px(48.0);
     let landscape = inner.w >= inner.h;

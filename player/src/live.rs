@@ -1,0 +1,506 @@
+//! `beffroi-player run --config FILE`: the live player. Starts from the cache before any
+//! network access, runs the sync thread, applies what it delivers, reports what is shown,
+//! and reloads its configuration when the file changes.
+//!
+//! Both loops — the window ([`crate::run`]) and the headless one ([`headless`]) — drive a
+//! [`Live`]: they ask it what to draw at an instant and tell it what they drew.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use beffroi_protocol::bundle::Bundle;
+use beffroi_protocol::eval::{Evaluator, State};
+use image::RgbaImage;
+use jiff::Timestamp;
+
+use crate::alerts::AlertStore;
+use crate::cache::Cache;
+use crate::cache::disk::{Disk, OsDisk};
+use crate::clock::Clock;
+use crate::config::{Config, ConfigWatcher};
+use crate::journal::{Journal, Play};
+use crate::playback;
+use crate::scene::Scene;
+use crate::show::Show;
+use crate::sync::{self, Command, Shared, SyncEvent, SyncHandle};
+use crate::trust::ClockTrust;
+
+/// Wakes the loop that drives a [`Live`] (the window's event proxy, or the headless
+/// loop's condition variable).
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// The thumbnail's width: enough to recognise a slide in the officer's list.
+const THUMBNAIL_WIDTH: u32 = 480;
+
+/// The live player's state between frames.
+pub struct Live {
+    show: Show,
+    shared: Arc<Shared>,
+    config: Config,
+    config_path: PathBuf,
+    events: mpsc::Receiver<SyncEvent>,
+    events_tx: mpsc::Sender<SyncEvent>,
+    configs: mpsc::Receiver<Result<Config, String>>,
+    wake: Wake,
+    sync: Option<SyncHandle>,
+    _watcher: Option<ConfigWatcher>,
+    /// What each zone showed, and since when, for proof of play.
+    playing: Vec<(String, String, String, usize, Timestamp)>,
+    next_thumbnail: Instant,
+    thumbnail_now: bool,
+    restart: bool,
+    screen_name: String,
+}
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Live")
+            .field("config", &self.config_path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Live {
+    /// Opens the data directory, shows the cached content, and starts syncing. `trust`
+    /// says whether the clock is believed; `wake` is called whenever something arrives.
+    pub fn start(
+        config: Config,
+        config_path: &Path,
+        trust: ClockTrust,
+        wake: Wake,
+    ) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        let disk: Arc<dyn Disk> = Arc::new(OsDisk);
+        let data = &config.data_dir;
+        disk.create_dir_all(data)
+            .with_context(|| format!("cannot create the data directory {}", data.display()))?;
+        let cache = Cache::open(Arc::clone(&disk), &data.join("cache"))
+            .with_context(|| format!("cannot open the cache in {}", data.display()))?;
+        let (alerts, alert_problem) =
+            AlertStore::open(Arc::clone(&disk), &data.join("alerts.json"));
+        let journal = Journal::open(Arc::clone(&disk), &data.join("plays.jsonl"))
+            .with_context(|| format!("cannot open the play journal in {}", data.display()))?;
+        let shared = Arc::new(Shared {
+            cache,
+            alerts: Mutex::new(alerts),
+            journal: Mutex::new(journal),
+            trust,
+            report: Mutex::default(),
+            started: Instant::now(),
+        });
+        if let Some(p) = alert_problem {
+            shared.report().set_problem("alerts", p);
+        }
+        let mut show = Show::new();
+        show.set_rotation(config.rotation);
+        // Offline first: what the cache holds plays before the network is touched.
+        let (current, problems) = shared.cache.load();
+        for p in problems {
+            shared.report().set_problem("cache", p);
+        }
+        if let Some(c) = current {
+            match shared.cache.bundle(&c.version) {
+                Ok(b) => {
+                    eprintln!(
+                        "beffroi-player: playing cached manifest {}{}",
+                        c.version,
+                        if c.from_previous {
+                            " (last-known-good)"
+                        } else {
+                            ""
+                        }
+                    );
+                    shared.report().manifest_version = Some(c.version);
+                    show.set_server(b);
+                }
+                Err(e) => shared.report().set_problem("cache", e.to_string()),
+            }
+        }
+        show.set_alerts(shared.alerts().alerts().to_vec());
+        show.set_clock_trusted(shared.trust.trusted());
+        let (events_tx, events) = mpsc::channel();
+        let (configs_tx, configs) = mpsc::channel();
+        let watcher = {
+            let wake = Arc::clone(&wake);
+            ConfigWatcher::start(config_path, config.clone(), move |r| {
+                let _ = configs_tx.send(r.map_err(|e| e.to_string()));
+                wake();
+            })
+        };
+        let watcher = match watcher {
+            Ok(w) => Some(w),
+            Err(e) => {
+                shared.report().set_problem(
+                    "config",
+                    format!("configuration changes are not watched: {e}"),
+                );
+                None
+            }
+        };
+        let mut live = Self {
+            show,
+            shared,
+            next_thumbnail: Instant::now() + Duration::from_secs(20),
+            config,
+            config_path: config_path.to_owned(),
+            events,
+            events_tx,
+            configs,
+            wake,
+            sync: None,
+            _watcher: watcher,
+            playing: Vec::new(),
+            thumbnail_now: false,
+            restart: false,
+            screen_name: String::new(),
+        };
+        live.start_sync()?;
+        Ok(live)
+    }
+
+    fn start_sync(&mut self) -> anyhow::Result<()> {
+        if let Some(old) = self.sync.take() {
+            old.stop();
+        }
+        let c = &self.config;
+        let options = sync::Options {
+            server: c.server.clone(),
+            data_dir: c.data_dir.clone(),
+            poll_interval: Duration::from_secs(c.poll_interval_s),
+            push: c.push,
+            heartbeat: Duration::from_secs(c.heartbeat_s),
+            parallelism: c.download_parallelism,
+        };
+        let tx = self.events_tx.clone();
+        let wake = Arc::clone(&self.wake);
+        self.sync = Some(sync::spawn(options, Arc::clone(&self.shared), move |e| {
+            let _ = tx.send(e);
+            wake();
+        })?);
+        Ok(())
+    }
+
+    /// The state shared with the sync thread.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Applies what arrived since the last call (sync events, configuration edits, clock
+    /// trust); true when what is shown may have changed.
+    pub fn update(&mut self, now: Timestamp) -> bool {
+        let mut changed = false;
+        while let Ok(event) = self.events.try_recv() {
+            changed = true;
+            match event {
+                SyncEvent::Pairing(code) => self.show.set_pairing(Some(code)),
+                SyncEvent::Paired { .. } => self.show.set_pairing(None),
+                SyncEvent::Progress(p) => self.show.set_progress(Some(p)),
+                SyncEvent::Current(bundle) => {
+                    eprintln!(
+                        "beffroi-player: playing manifest {}",
+                        bundle.manifest.version
+                    );
+                    self.show.set_server(*bundle);
+                }
+                SyncEvent::Alerts => {}
+                SyncEvent::Action(a) => match a {
+                    sync::Action::Identify => self.show.identify(now),
+                    sync::Action::Thumbnail => self.thumbnail_now = true,
+                    sync::Action::Restart => self.restart = true,
+                    sync::Action::Reload | sync::Action::Logs => {}
+                },
+            }
+        }
+        while let Ok(c) = self.configs.try_recv() {
+            changed = true;
+            self.apply_config(c);
+        }
+        // Alerts may also change without an event: the store drops expired ones.
+        let alerts = self.shared.alerts().alerts().to_vec();
+        self.show.set_alerts(alerts);
+        changed |= self.show.set_clock_trusted(self.shared.trust.trusted());
+        if let Some(b) = self.show.bundle() {
+            self.screen_name.clone_from(&b.manifest.screen.name);
+        }
+        changed
+    }
+
+    fn apply_config(&mut self, new: Result<Config, String>) {
+        let new = match new {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("beffroi-player: configuration refused, the previous one stays: {e}");
+                self.shared
+                    .report()
+                    .set_problem("config", format!("refused: {e}"));
+                return;
+            }
+        };
+        self.shared.report().clear_problem("config");
+        eprintln!(
+            "beffroi-player: configuration {} reloaded",
+            self.config_path.display()
+        );
+        if new.display != self.config.display || new.data_dir != self.config.data_dir {
+            self.shared
+                .report()
+                .log_line("display and data_dir changes apply at the next start".into());
+        }
+        let resync = new.server != self.config.server
+            || new.poll_interval_s != self.config.poll_interval_s
+            || new.push != self.config.push
+            || new.heartbeat_s != self.config.heartbeat_s
+            || new.download_parallelism != self.config.download_parallelism;
+        self.show.set_rotation(new.rotation);
+        let data_dir = self.config.data_dir.clone();
+        self.config = Config { data_dir, ..new };
+        if resync && let Err(e) = self.start_sync() {
+            self.shared
+                .report()
+                .set_problem("sync", format!("cannot restart sync: {e}"));
+        }
+    }
+
+    /// The bundle to evaluate now, if there is content.
+    pub fn bundle(&self) -> Option<&Arc<Bundle>> {
+        self.show.bundle()
+    }
+
+    /// The scene at `now` for a `width`×`height` panel, with the evaluator's state when
+    /// content plays (the player's own screen otherwise).
+    pub fn scene(&self, now: Timestamp, width: u32, height: u32) -> (Scene, Option<State>) {
+        match self.show.bundle() {
+            Some(b) => {
+                let state = Evaluator::new(&b.manifest, &b.data).state_at(now);
+                let mut scene =
+                    playback::build_for_panel(&b.manifest, &b.data, &state, width, height);
+                self.show.overlay(&mut scene, &self.screen_name, now);
+                (scene, Some(state))
+            }
+            None => (self.show.system_scene(width, height), None),
+        }
+    }
+
+    /// The next instant something changes by itself (program, overlay); the loops also
+    /// wake at least once a minute.
+    pub fn next_change_after(&self, now: Timestamp) -> Option<Timestamp> {
+        let program = self
+            .show
+            .bundle()
+            .and_then(|b| Evaluator::new(&b.manifest, &b.data).next_change_after(now));
+        match (program, self.show.next_change_after(now)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Tells the player what the screen shows at `now`: proof of play for the items that
+    /// ended, the zones for the heartbeat.
+    pub fn shown(&mut self, state: Option<&State>, now: Timestamp, frame_ms: Option<f64>) {
+        let mut zones = serde_json::Map::new();
+        let mut still = Vec::new();
+        if let Some(state) = state {
+            for z in &state.program.zones {
+                let Some(s) = &z.showing else { continue };
+                zones.insert(
+                    z.zone.clone(),
+                    serde_json::json!({ "playlist": s.playlist, "item": s.item }),
+                );
+                let started = state
+                    .progress
+                    .iter()
+                    .find(|p| p.zone == z.zone)
+                    .and_then(|p| p.item_started)
+                    .unwrap_or(now);
+                still.push((
+                    z.zone.clone(),
+                    s.playlist.clone(),
+                    s.item.clone(),
+                    s.index,
+                    started,
+                ));
+            }
+        }
+        // An entry of `playing` absent from `still` (or changed) has ended: it was played.
+        let ended: Vec<_> = self
+            .playing
+            .iter()
+            .filter(|p| !still.contains(p))
+            .cloned()
+            .collect();
+        if !ended.is_empty() {
+            let mut journal = self.shared.journal();
+            for (zone, playlist, item, _, started) in ended {
+                let ms = now.duration_since(started).as_millis().max(0);
+                if let Err(e) = journal.append(Play {
+                    zone,
+                    playlist,
+                    item,
+                    started_at: started,
+                    duration_ms: u64::try_from(ms).unwrap_or(0),
+                }) {
+                    eprintln!("beffroi-player: play journal: {e}");
+                }
+            }
+        }
+        self.playing = still;
+        let mut report = self.shared.report();
+        report.zones = zones;
+        if frame_ms.is_some() {
+            report.frame_ms = frame_ms;
+        }
+    }
+
+    /// True when a thumbnail is due (periodic or asked for by the officer).
+    pub fn thumbnail_due(&self) -> bool {
+        self.thumbnail_now || Instant::now() >= self.next_thumbnail
+    }
+
+    /// Sends a downscaled copy of `frame` (the frame shown) to the server.
+    pub fn send_thumbnail(&mut self, frame: &RgbaImage) {
+        self.thumbnail_now = false;
+        self.next_thumbnail = Instant::now() + Duration::from_secs(self.config.thumbnail_s);
+        let h = (u64::from(frame.height()) * u64::from(THUMBNAIL_WIDTH)
+            / u64::from(frame.width().max(1)))
+        .max(1) as u32;
+        let small = image::imageops::resize(
+            frame,
+            THUMBNAIL_WIDTH,
+            h,
+            image::imageops::FilterType::Triangle,
+        );
+        let rgb = image::DynamicImage::ImageRgba8(small).to_rgb8();
+        let mut jpeg = Vec::new();
+        let encoded =
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80).encode_image(&rgb);
+        match encoded {
+            Ok(()) => {
+                if let Some(s) = &self.sync {
+                    s.send(Command::Thumbnail(jpeg, "image/jpeg"));
+                }
+            }
+            Err(e) => eprintln!("beffroi-player: thumbnail: {e}"),
+        }
+    }
+
+    /// True once the officer asked for a restart (the caller exits; systemd restarts).
+    pub fn restart_requested(&self) -> bool {
+        self.restart
+    }
+
+    /// Stops the sync thread and writes what the journal buffers.
+    pub fn stop(mut self) {
+        if let Some(s) = self.sync.take() {
+            s.stop();
+        }
+        if let Err(e) = self.shared.journal().flush() {
+            eprintln!("beffroi-player: play journal: {e}");
+        }
+    }
+}
+
+/// A wake-up signal for the headless loop.
+#[derive(Debug, Default)]
+pub struct Signal {
+    raised: Mutex<bool>,
+    cond: Condvar,
+}
+
+impl Signal {
+    /// Raises the signal.
+    pub fn raise(&self) {
+        *self.raised.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        self.cond.notify_all();
+    }
+
+    /// Waits for the signal or `timeout`, and lowers it.
+    pub fn wait(&self, timeout: Duration) {
+        let guard = self.raised.lock().unwrap_or_else(PoisonError::into_inner);
+        let (mut raised, _) = self
+            .cond
+            .wait_timeout_while(guard, timeout, |r| !*r)
+            .unwrap_or_else(PoisonError::into_inner);
+        *raised = false;
+    }
+}
+
+/// Without a display: draws offscreen whenever the scene changes — at most once every
+/// `display.headless_frame_every_s` — and keeps the last frame in `DATA_DIR/frame.png`.
+pub fn headless(
+    mut live: Live,
+    signal: &Signal,
+    clock: &dyn Clock,
+    stop: &dyn Fn() -> bool,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let mut gpu = crate::frame::Headless::new().context("no GPU device for headless frames")?;
+    let size = live.config().display.headless_size;
+    let out = live.config().data_dir.join("frame.png");
+    eprintln!(
+        "beffroi-player: no display: frames drawn with {} into {}",
+        gpu.describe(),
+        out.display()
+    );
+    let mut shown: Option<Scene> = None;
+    let mut last_png: Option<Instant> = None;
+    let mut last_frame: Option<RgbaImage> = None;
+    loop {
+        let now = clock.now();
+        let changed = live.update(now);
+        let every = Duration::from_secs(live.config().display.headless_frame_every_s);
+        let (scene, state) = live.scene(now, size.width, size.height);
+        let due = last_png.is_none_or(|t| t.elapsed() >= every) || changed;
+        if shown.as_ref() != Some(&scene) && due {
+            let t0 = Instant::now();
+            let image = gpu.draw_in(live.shared().cache.root(), &scene);
+            let frame_ms = t0.elapsed().as_secs_f64() * 1000.0;
+            write_png(&image, &out)?;
+            live.shown(state.as_ref(), now, Some(frame_ms));
+            shown = Some(scene);
+            last_png = Some(Instant::now());
+            last_frame = Some(image);
+        } else {
+            live.shown(state.as_ref(), now, None);
+        }
+        if live.thumbnail_due()
+            && let Some(frame) = &last_frame
+        {
+            live.send_thumbnail(frame);
+        }
+        if live.restart_requested() || stop() {
+            live.stop();
+            return Ok(());
+        }
+        let next = live
+            .next_change_after(now)
+            .map_or(Duration::from_secs(60), |t| {
+                clock
+                    .real_delay(t.duration_since(now))
+                    .unwrap_or(Duration::from_secs(60))
+            });
+        // Draw again when the throttle ends if the scene kept moving meanwhile.
+        let wait =
+            next.min(Duration::from_secs(60))
+                .min(if shown.is_some() { every } else { next });
+        signal.wait(wait.max(Duration::from_millis(20)));
+    }
+}
+
+/// Replaces `path` with the PNG of `image` atomically, so a reader never sees half a file.
+fn write_png(image: &RgbaImage, path: &Path) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(".tmp-frame.png");
+    image
+        .save(&tmp)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

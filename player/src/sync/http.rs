@@ -1,0 +1,177 @@
+//! The player's HTTP client: rustls with the server's certificate pinned, the device token on
+//! every request, and the server's `Date` header fed to the clock trust.
+//!
+//! Before pairing the player knows no certificate: it accepts the one it is shown and then
+//! requires the fingerprint the pairing answer announces to be that very certificate (trust
+//! on first use, confirmed by the officer's claim). After pairing only the pinned
+//! certificate is accepted, whatever CA signed it.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use sha2::{Digest as _, Sha256};
+
+/// Longest wait for a TCP/TLS connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A client for one server.
+#[derive(Debug, Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    base: String,
+    token: Option<String>,
+    seen: Arc<Mutex<Option<String>>>,
+}
+
+/// Why the client cannot be built.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the HTTP client: {0}")]
+pub struct HttpSetupError(String);
+
+impl Http {
+    /// A client for `base` (`https://host[:port]`, no trailing slash needed), accepting only
+    /// the certificate whose SHA-256 is `pin` when given.
+    pub fn new(base: &str, pin: Option<&str>, token: Option<&str>) -> Result<Self, HttpSetupError> {
+        let seen = Arc::new(Mutex::new(None));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = Pinned {
+            pin: pin.map(str::to_ascii_lowercase),
+            seen: Arc::clone(&seen),
+            provider: Arc::clone(&provider),
+        };
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| HttpSetupError(e.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!("beffroi-player/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| HttpSetupError(e.to_string()))?;
+        Ok(Self {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.map(str::to_owned),
+            seen,
+        })
+    }
+
+    /// The server's base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The SHA-256 of the last certificate the server showed (https only).
+    pub fn seen_fingerprint(&self) -> Option<String> {
+        self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// A request to `path` (starting with `/`), with the device token when there is one.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let r = self.client.request(method, format!("{}{path}", self.base));
+        match &self.token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    /// A GET of `path`.
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::GET, path)
+    }
+
+    /// A POST to `path`.
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::POST, path)
+    }
+}
+
+/// The server's clock reading in a response, when it sent one.
+pub fn server_date(headers: &HeaderMap) -> Option<jiff::Timestamp> {
+    let value = headers.get(header::DATE)?.to_str().ok()?;
+    jiff::fmt::rfc2822::parse(value).ok().map(|z| z.timestamp())
+}
+
+/// The message of an error answer: the server's JSON `{"error": ...}` when present.
+pub async fn error_message(response: reqwest::Response) -> String {
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| text.chars().take(200).collect());
+    format!("{status}: {message}")
+}
+
+#[derive(Debug)]
+struct Pinned {
+    pin: Option<String>,
+    seen: Arc<Mutex<Option<String>>>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for Pinned {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let fingerprint = hex::encode(Sha256::digest(end_entity.as_ref()));
+        *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = Some(fingerprint.clone());
+        match &self.pin {
+            Some(pin) if *pin != fingerprint => Err(rustls::Error::General(format!(
+                "the server's certificate ({fingerprint}) is not the one pinned at pairing ({pin}); \
+                 re-pair the player if the certificate was replaced"
+            ))),
+            _ => Ok(ServerCertVerified::assertion()),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
