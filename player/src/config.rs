@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use beffroi_protocol::manifest::Rotation;
 use notify::event::{AccessKind, AccessMode};
-use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use serde::{Deserialize, Serialize};
 
 /// Where the player keeps its cache, alerts and journal unless told otherwise.
@@ -370,22 +370,8 @@ impl ConfigWatcher {
         let (tx, rx) = mpsc::channel();
 
         let events = tx.clone();
-        let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            let relevant = match &res {
-                // A lost event (queue overflow) may have been ours: read the file again.
-                Err(_) => true,
-                Ok(ev) if ev.need_rescan() => true,
-                // Opening and reading (ours included) change nothing; watching them would
-                // make every re-read trigger another.
-                Ok(ev) if matches!(ev.kind, EventKind::Access(a) if a != AccessKind::Close(AccessMode::Write)) => {
-                    false
-                }
-                Ok(ev) => ev
-                    .paths
-                    .iter()
-                    .any(|p| p.file_name().map(ToOwned::to_owned) == name),
-            };
-            if relevant {
+        let mut watcher = notify::recommended_watcher(move |res: notify::Result<Event>| {
+            if relevant(&res, name.as_deref()) {
                 let _ = events.send(Msg::Changed);
             }
         })
@@ -412,6 +398,21 @@ impl ConfigWatcher {
             tx,
             thread: Some(thread),
         })
+    }
+}
+
+/// True when the event may have changed the file called `name`.
+fn relevant(res: &notify::Result<Event>, name: Option<&std::ffi::OsStr>) -> bool {
+    match res {
+        // A lost event (queue overflow) may have been ours: read the file again.
+        Err(_) => true,
+        Ok(ev) if ev.need_rescan() => true,
+        // Opening and reading (ours included) change nothing; reacting to them would make
+        // every re-read trigger another.
+        Ok(ev) => match ev.kind {
+            EventKind::Access(a) if a != AccessKind::Close(AccessMode::Write) => false,
+            _ => ev.paths.iter().any(|p| p.file_name() == name),
+        },
     }
 }
 
