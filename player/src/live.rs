@@ -451,6 +451,7 @@ pub fn headless(
     let mut shown: Option<Scene> = None;
     let mut last_png: Option<Instant> = None;
     let mut last_frame: Option<RgbaImage> = None;
+    let mut announced: Option<String> = None;
     loop {
         let now = clock.now();
         let changed = live.update(now);
@@ -462,6 +463,13 @@ pub fn headless(
             let image = gpu.draw_in(live.shared().cache.root(), &scene);
             let frame_ms = t0.elapsed().as_secs_f64() * 1000.0;
             write_png(&image, &out)?;
+            let version = live.bundle().map(|b| b.manifest.version.clone());
+            if version != announced {
+                if let Some(v) = &version {
+                    eprintln!("beffroi-player: frame of manifest {v} in {}", out.display());
+                }
+                announced = version;
+            }
             live.shown(state.as_ref(), now, Some(frame_ms));
             shown = Some(scene);
             last_png = Some(Instant::now());
