@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod cache;
 pub mod clock;
 pub mod config;
+pub mod dropfolder;
 pub mod frame;
 pub mod images;
 pub mod inspect;

@@ -52,6 +52,8 @@ pub struct Live {
     thumbnail_now: bool,
     restart: bool,
     screen_name: String,
+    /// The drop-folder watcher, when `drop_folder` is configured (see the drop-folder block).
+    drop_folder: Option<DropFolderLink>,
 }
 
 impl std::fmt::Debug for Live {
@@ -71,8 +73,18 @@ impl Live {
         trust: ClockTrust,
         wake: Wake,
     ) -> anyhow::Result<Self> {
+        Self::start_on(config, config_path, trust, wake, Arc::new(OsDisk))
+    }
+
+    /// [`Live::start`] writing through `disk` (tests: a disk that runs out of space).
+    pub fn start_on(
+        config: Config,
+        config_path: &Path,
+        trust: ClockTrust,
+        wake: Wake,
+        disk: Arc<dyn Disk>,
+    ) -> anyhow::Result<Self> {
         use anyhow::Context as _;
-        let disk: Arc<dyn Disk> = Arc::new(OsDisk);
         let data = &config.data_dir;
         disk.create_dir_all(data)
             .with_context(|| format!("cannot create the data directory {}", data.display()))?;
@@ -155,7 +167,9 @@ impl Live {
             thumbnail_now: false,
             restart: false,
             screen_name: String::new(),
+            drop_folder: None,
         };
+        live.start_drop_folder();
         live.start_sync()?;
         Ok(live)
     }
@@ -222,6 +236,7 @@ impl Live {
             changed = true;
             self.apply_config(c);
         }
+        changed |= self.apply_drop_folder();
         // Alerts may also change without an event: the store drops expired ones.
         let alerts = self.shared.alerts().alerts().to_vec();
         self.show.set_alerts(alerts);
@@ -258,9 +273,15 @@ impl Live {
             || new.push != self.config.push
             || new.heartbeat_s != self.config.heartbeat_s
             || new.download_parallelism != self.config.download_parallelism;
+        let rewatch = new.drop_folder != self.config.drop_folder
+            || new.allow_unsigned_bundles != self.config.allow_unsigned_bundles;
         self.show.set_rotation(new.rotation);
         let data_dir = self.config.data_dir.clone();
         self.config = Config { data_dir, ..new };
+        if rewatch {
+            self.show.set_dropped(None);
+            self.start_drop_folder();
+        }
         if resync && let Err(e) = self.start_sync() {
             self.shared
                 .report()
@@ -367,15 +388,11 @@ impl Live {
     pub fn send_thumbnail(&mut self, frame: &RgbaImage) {
         self.thumbnail_now = false;
         self.next_thumbnail = Instant::now() + Duration::from_secs(self.config.thumbnail_s);
-        let h = (u64::from(frame.height()) * u64::from(THUMBNAIL_WIDTH)
-            / u64::from(frame.width().max(1)))
-        .max(1) as u32;
-        let small = image::imageops::resize(
-            frame,
-            THUMBNAIL_WIDTH,
-            h,
-            image::imageops::FilterType::Triangle,
-        );
+        // Never larger than the frame itself.
+        let w = THUMBNAIL_WIDTH.min(frame.width()).max(1);
+        let h = (u64::from(frame.height()) * u64::from(w) / u64::from(frame.width().max(1))).max(1)
+            as u32;
+        let small = image::imageops::resize(frame, w, h, image::imageops::FilterType::Triangle);
         let rgb = image::DynamicImage::ImageRgba8(small).to_rgb8();
         let mut jpeg = Vec::new();
         let encoded =
@@ -405,6 +422,90 @@ impl Live {
         }
     }
 }
+
+// ---- Drop folder: the watcher of `config.drop_folder` (crate::dropfolder) ----
+
+/// The drop-folder watcher and the states it reported, not yet applied.
+struct DropFolderLink {
+    _watcher: crate::dropfolder::DropWatcher,
+    states: mpsc::Receiver<crate::dropfolder::DropState>,
+}
+
+impl Live {
+    /// Starts watching `config.drop_folder` when it is set. The server key is read from
+    /// `device.json` at each check, so a bundle refused before pairing plays once paired.
+    fn start_drop_folder(&mut self) {
+        self.drop_folder = None;
+        let Some(folder) = self.config.drop_folder.clone() else {
+            return;
+        };
+        let data_dir = self.config.data_dir.clone();
+        let key: crate::dropfolder::PublicKeySource = Box::new(move || {
+            sync::device::Device::load(&data_dir)
+                .ok()
+                .flatten()
+                .map(|d| d.server_public_key)
+        });
+        let (tx, states) = mpsc::channel();
+        let wake = Arc::clone(&self.wake);
+        let started = crate::dropfolder::DropWatcher::start(
+            &folder,
+            self.config.allow_unsigned_bundles,
+            key,
+            move |state| {
+                let _ = tx.send(state);
+                wake();
+            },
+        );
+        match started {
+            Ok(watcher) => {
+                self.drop_folder = Some(DropFolderLink {
+                    _watcher: watcher,
+                    states,
+                });
+            }
+            Err(e) => self
+                .shared
+                .report()
+                .set_problem("drop folder", format!("not watched: {e}")),
+        }
+    }
+
+    /// Applies what the drop-folder watcher reported; true when something changed.
+    fn apply_drop_folder(&mut self) -> bool {
+        use crate::dropfolder::DropState;
+        let Some(link) = &self.drop_folder else {
+            return false;
+        };
+        let mut changed = false;
+        while let Ok(state) = link.states.try_recv() {
+            changed = true;
+            match state {
+                DropState::Playing(b) => {
+                    eprintln!(
+                        "beffroi-player: playing the drop-folder bundle {} ({})",
+                        b.dir.display(),
+                        b.manifest.version
+                    );
+                    self.shared.report().clear_problem("drop folder");
+                    self.show.set_dropped(Some(*b));
+                }
+                DropState::Refused(message) => {
+                    eprintln!("beffroi-player: drop-folder bundle refused: {message}");
+                    self.shared.report().set_problem("drop folder", message);
+                    self.show.set_dropped(None);
+                }
+                DropState::Absent => {
+                    self.shared.report().clear_problem("drop folder");
+                    self.show.set_dropped(None);
+                }
+            }
+        }
+        changed
+    }
+}
+
+// ---- end of the drop-folder block ----
 
 /// A wake-up signal for the headless loop.
 #[derive(Debug, Default)]

@@ -48,11 +48,25 @@ impl TestServer {
         s
     }
 
+    /// Stops the server and starts a new one on the same data folder and the same address
+    /// (players keep the URL they were paired with).
+    pub async fn restart_at_same_address(mut self) -> Self {
+        self.shutdown().await;
+        let dir = self._dir.take();
+        let mut s = Self::launch_at(self.settings.clone(), &self.addr.to_string()).await;
+        s._dir = dir;
+        s
+    }
+
     async fn launch(settings: Settings) -> Self {
+        Self::launch_at(settings, "127.0.0.1:0").await
+    }
+
+    async fn launch_at(settings: Settings, addr: &str) -> Self {
         // HTTP clients built with `reqwest::Client::new()` need a process-wide TLS provider
         // when the player's reqwest features (rustls without a provider) join the build.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let run = settings.clone();
