@@ -10,6 +10,11 @@
 //! - A remote action's id comes from a counter seeded with the start instant in microseconds,
 //!   so it is at least [`ACTION_ID_FLOOR`] and keeps growing across restarts. Each action
 //!   remembers the publication the screen was at when it was sent.
+//! - An `alert` event (the alert as the screen gets it, protocol JSON) travels exactly like a
+//!   remote action ([`Hub::alert`]): an id from the same counter, remembered and replayed to
+//!   a player that reconnects within [`ACTION_REPLAY`]. The manifest refresh that goes with
+//!   it is a publication like any other, so its `manifest` event follows the usual rules; a
+//!   player away for longer gets the alert from that manifest.
 //!
 //! From the `Last-Event-ID` a player sends on reconnecting, [`resume`] tells whether it has
 //! missed a manifest (its id is a publication lower than the current one, or an action sent
@@ -189,6 +194,14 @@ impl Hub {
         });
         let delivered = ch.tx.send(event).unwrap_or(0);
         (id, delivered)
+    }
+
+    /// Sends an `alert` event (`data`: one protocol `Alert` as JSON) to the screen, as a remote
+    /// action: under a fresh id, remembered for replay. `publication` is the screen's
+    /// publication before the manifest refresh that carries the alert (whose `manifest`
+    /// event is sent after it), so that a replay gives them in that order.
+    pub fn alert(&self, screen_id: &str, data: String, publication: i64) -> (u64, usize) {
+        self.action(screen_id, "alert", data, publication)
     }
 
     /// A receiver of the screen's events with the actions sent before it, taken together so

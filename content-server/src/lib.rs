@@ -2,6 +2,7 @@
 //! officer's objects with drafts and publishing; per-screen manifests; the JSON API, push to
 //! players and the officer's web page; the territory's communes and the demo content.
 
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod blobs;

@@ -4,10 +4,16 @@
 //!
 //! A manifest's `generated_at` is the instant of the publish that last changed it, stored
 //! with it; a screen untouched by a publish keeps its manifest byte for byte.
+//!
+//! Manifests carry the screens' alerts. An alert change refreshes the manifests of the
+//! screens it concerns ([`refresh_for_alert`]) without publishing any draft: it takes a
+//! publication number of its own (a `publications` row naming the alert, with no object),
+//! so that manifest event ids keep growing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 
+use beffroi_protocol::alert::Alert;
 use beffroi_protocol::data::catalogue::Catalogue;
 use beffroi_protocol::data::events::EventsData;
 use beffroi_protocol::data::news::NewsData;
@@ -17,6 +23,7 @@ use beffroi_protocol::manifest::{AssetRef, DataRefs, Manifest};
 use jiff::Timestamp;
 use sqlx::{Row, SqliteConnection};
 
+use crate::alerts;
 use crate::api::error::{ApiError, ApiResult};
 use crate::model::manifest::{self as build, DataSets, PixelBox};
 use crate::model::snapshot::Snapshot;
@@ -133,8 +140,8 @@ pub async fn rendition(state: &AppState, source: &Sha256, pbox: PixelBox) -> Api
     })
 }
 
-async fn stored_rendition(
-    db: &sqlx::SqlitePool,
+async fn stored_rendition<'e>(
+    db: impl sqlx::SqliteExecutor<'e>,
     source: &Sha256,
     (w, h): PixelBox,
 ) -> Result<Option<AssetRef>, ApiError> {
@@ -181,9 +188,11 @@ pub async fn make_renditions(
 /// The draft manifest of a screen, for previews: renditions already made are used, the
 /// originals otherwise (nothing is generated for a preview).
 pub async fn preview(state: &AppState, screen_id: &str, side: Side) -> ApiResult<Manifest> {
+    let generated_at = Timestamp::now();
     let mut conn = state.db.acquire().await?;
     let rows = store::all(&mut conn).await?;
     let media = store::media(&mut conn).await?;
+    let live = alerts::live(&mut conn, generated_at).await?;
     drop(conn);
     let s = Snapshot::build(&rows, side, media)
         .map_err(|e| ApiError::internal("reading objects", e))?;
@@ -204,12 +213,12 @@ pub async fn preview(state: &AppState, screen_id: &str, side: Side) -> ApiResult
         };
         made.insert((sha, pbox), a);
     }
-    let generated_at = Timestamp::now();
     build::build(
         &s,
         screen_id,
         &|sha, b| made.get(&(sha.clone(), b)).cloned(),
         &state.data_sets,
+        alerts::for_screen(&live, &s, screen_id, &BTreeSet::new()),
         generated_at,
     )
     .map_err(|p| ApiError::invalid(p[0].clone(), p))
@@ -336,14 +345,25 @@ pub async fn publish(
             }
         }
     }
+    // Read in the write transaction: an alert change commits wholly before or after it.
+    let live = alerts::live(&mut tx, now).await?;
     let mut changed = BTreeMap::new();
     for screen in next.screens.keys() {
+        let old = old_manifest(&mut tx, screen).await?;
+        let screen_alerts = alerts::for_screen(
+            &live,
+            &next,
+            screen,
+            &old.as_ref().map(|o| o.alerts.clone()).unwrap_or_default(),
+        );
         if let Some(version) = store_manifest(
             &mut tx,
             &next,
             screen,
             &asset,
             &state.data_sets,
+            screen_alerts,
+            old.as_ref(),
             now,
             publication,
         )
@@ -408,32 +428,62 @@ pub async fn publish(
     })
 }
 
-/// Rebuilds the manifest of `screen`; stores it and returns its version when it changed.
+/// A screen's stored manifest, as a rebuild compares with it.
+#[derive(Debug, Clone)]
+pub struct OldManifest {
+    /// Its version.
+    pub version: String,
+    /// The instant it was generated at.
+    pub generated_at: Timestamp,
+    /// The publication that stored it (the SSE id of its `manifest` event).
+    pub publication: i64,
+    /// The ids of the alerts it carries.
+    pub alerts: BTreeSet<String>,
+}
+
+/// The stored manifest of `screen`, if any.
+pub async fn old_manifest(
+    tx: &mut SqliteConnection,
+    screen: &str,
+) -> ApiResult<Option<OldManifest>> {
+    let row = sqlx::query(
+        "SELECT version, generated_at, publication, body FROM manifests WHERE screen_id = ?1",
+    )
+    .bind(screen)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(OldManifest {
+        version: r.get("version"),
+        generated_at: r
+            .get::<String, _>("generated_at")
+            .parse()
+            .map_err(|e| ApiError::internal("reading a manifest's instant", e))?,
+        publication: r.get("publication"),
+        alerts: alerts::ids_in_manifest(r.get::<&[u8], _>("body")),
+    }))
+}
+
+/// Rebuilds the manifest of `screen` with `screen_alerts`; stores it and returns its version
+/// when it differs from `old`, the stored one.
+#[allow(clippy::too_many_arguments)]
 async fn store_manifest(
     tx: &mut SqliteConnection,
     s: &Snapshot,
     screen: &str,
     asset: &(dyn Fn(&Sha256, PixelBox) -> Option<AssetRef> + Sync),
     data: &DataSets,
+    screen_alerts: Vec<Alert>,
+    old: Option<&OldManifest>,
     now: Timestamp,
     publication: i64,
 ) -> ApiResult<Option<String>> {
-    let old = sqlx::query("SELECT version, generated_at FROM manifests WHERE screen_id = ?1")
-        .bind(screen)
-        .fetch_optional(&mut *tx)
-        .await?;
     let fail = |p: Vec<String>| ApiError::invalid(p[0].clone(), p);
     // Built at the stored instant: the same version means nothing changed for this screen.
-    let at = match &old {
-        Some(old) => old
-            .get::<String, _>("generated_at")
-            .parse()
-            .map_err(|e| ApiError::internal("reading a manifest's instant", e))?,
-        None => now,
-    };
-    let mut m = build::build(s, screen, asset, data, at).map_err(fail)?;
-    if let Some(old) = &old {
-        if m.version == old.get::<String, _>("version") {
+    let at = old.map_or(now, |o| o.generated_at);
+    let mut m = build::build(s, screen, asset, data, screen_alerts, at).map_err(fail)?;
+    if let Some(old) = old {
+        if m.version == old.version {
             return Ok(None);
         }
         m.generated_at = now;
@@ -467,10 +517,10 @@ async fn store_manifest(
     .await?;
     // The screen may fetch the blobs of this manifest and of the one before it (a player
     // still downloading the previous version must be able to finish).
-    let previous: Option<String> = old.map(|o| o.get("version"));
+    let previous: Option<&str> = old.map(|o| o.version.as_str());
     sqlx::query("DELETE FROM manifest_blobs WHERE screen_id = ?1 AND version IS NOT ?2")
         .bind(screen)
-        .bind(&previous)
+        .bind(previous)
         .execute(&mut *tx)
         .await?;
     let blobs = m
@@ -490,4 +540,144 @@ async fn store_manifest(
         .await?;
     }
     Ok(Some(m.version))
+}
+
+/// What an alert change did to the screens, to announce once committed.
+#[derive(Debug, Clone, Default)]
+pub struct AlertRefresh {
+    /// The number the manifest refresh took among publications (the SSE id of its
+    /// `manifest` events); `None` when no manifest changed.
+    pub publication: Option<i64>,
+    /// Screens whose manifest changed, with their new version.
+    pub manifests: BTreeMap<String, String>,
+    /// Per screen concerned, the alert as it gets it (a tombstone where it no longer
+    /// reaches) and the publication its manifest was at before.
+    pub pushes: Vec<(String, Alert, i64)>,
+}
+
+/// Within `tx`, the write transaction that has just stored a change of alert `alert_id`:
+/// rebuilds the manifests of the screens the alert concerns (those of `s`, the published
+/// state, it reaches, and those whose stored manifest carries it) and stores the changed
+/// ones under a new publication number, without touching drafts or other screens.
+///
+/// A screen whose manifest cannot be rebuilt (its published state needs a rendition that
+/// is missing) keeps its manifest, with an error in the log, and still gets the push.
+pub async fn refresh_for_alert(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    s: &Snapshot,
+    alert_id: &str,
+    user_id: i64,
+    now: Timestamp,
+) -> ApiResult<AlertRefresh> {
+    let live = alerts::live(&mut *tx, now).await?;
+    let mut screens: BTreeSet<String> = live
+        .iter()
+        .find(|a| a.alert.id == alert_id)
+        .map(|a| a.target.screens_in(s))
+        .unwrap_or_default();
+    let holding: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT m.screen_id FROM manifests m, json_each(CAST(m.body AS TEXT), '$.alerts') a
+         WHERE json_extract(a.value, '$.id') = ?1",
+    )
+    .bind(alert_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    screens.extend(holding.into_iter().filter(|id| s.screens.contains_key(id)));
+
+    // The renditions the published state already uses (a publish made them).
+    let mut made = BTreeMap::new();
+    for screen in &screens {
+        for (sha, pbox) in build::rendition_needs(s, screen) {
+            if let Some(a) = stored_rendition(&mut *tx, &sha, pbox).await? {
+                made.insert((sha, pbox), a);
+            }
+        }
+    }
+    let asset = |sha: &Sha256, b: PixelBox| made.get(&(sha.clone(), b)).cloned();
+
+    let publication = sqlx::query(
+        "INSERT INTO publications (at, user_id, objects, screens_changed, alert)
+         VALUES (?1, ?2, 0, 0, ?3)",
+    )
+    .bind(now.to_string())
+    .bind(user_id)
+    .bind(alert_id)
+    .execute(&mut *tx)
+    .await?
+    .last_insert_rowid();
+    let mut out = AlertRefresh::default();
+    for screen in &screens {
+        let old = old_manifest(&mut *tx, screen).await?;
+        let screen_alerts = alerts::for_screen(
+            &live,
+            s,
+            screen,
+            &old.as_ref().map(|o| o.alerts.clone()).unwrap_or_default(),
+        );
+        let pushed = screen_alerts.iter().find(|a| a.id == alert_id).cloned();
+        let stored = store_manifest(
+            &mut *tx,
+            s,
+            screen,
+            &asset,
+            &state.data_sets,
+            screen_alerts,
+            old.as_ref(),
+            now,
+            publication,
+        )
+        .await;
+        match stored {
+            Ok(Some(version)) => {
+                out.manifests.insert(screen.clone(), version);
+            }
+            Ok(None) => {}
+            Err(e) if e.status == axum::http::StatusCode::UNPROCESSABLE_ENTITY => {
+                tracing::error!(
+                    "alert {alert_id}: the manifest of screen {screen} cannot be rebuilt, it keeps the old one: {}",
+                    e.message
+                );
+            }
+            Err(e) => return Err(e),
+        }
+        if let Some(a) = pushed {
+            out.pushes
+                .push((screen.clone(), a, old.map_or(0, |o| o.publication)));
+        }
+    }
+    if out.manifests.is_empty() {
+        // Never used: the number is free again.
+        sqlx::query("DELETE FROM publications WHERE id = ?1")
+            .bind(publication)
+            .execute(&mut *tx)
+            .await?;
+    } else {
+        sqlx::query("UPDATE publications SET screens_changed = ?2 WHERE id = ?1")
+            .bind(publication)
+            .bind(out.manifests.len() as i64)
+            .execute(&mut *tx)
+            .await?;
+        out.publication = Some(publication);
+    }
+    Ok(out)
+}
+
+impl AlertRefresh {
+    /// Once committed: pushes the alert to each screen concerned (an `alert` event, sent
+    /// and remembered for replay like a remote action), then the `manifest` event of each
+    /// changed manifest. Returns how many event streams received the alert.
+    pub fn announce(&self, hub: &crate::hub::Hub) -> usize {
+        let mut delivered = 0;
+        for (screen, alert, publication) in &self.pushes {
+            let data = serde_json::to_string(alert).unwrap_or_default();
+            delivered += hub.alert(screen, data, *publication).1;
+        }
+        if let Some(publication) = self.publication {
+            for (screen, version) in &self.manifests {
+                hub.manifest(screen, version, publication);
+            }
+        }
+        delivered
+    }
 }

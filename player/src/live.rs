@@ -125,6 +125,11 @@ impl Live {
                         }
                     );
                     shared.report().manifest_version = Some(c.version);
+                    // Its alerts join the store under the store's rules (highest revision
+                    // wins, tombstones kept), in case the store file was lost.
+                    shared
+                        .alerts()
+                        .merge(b.manifest.alerts.iter().cloned(), jiff::Timestamp::now());
                     show.set_server(b);
                 }
                 Err(e) => shared.report().set_problem("cache", e.to_string()),

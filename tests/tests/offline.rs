@@ -230,3 +230,139 @@ async fn a_full_disk_refuses_the_download_and_keeps_what_plays() {
     player.wait_for_colour(BLUE, "with room again").await;
     player.stop();
 }
+
+/// The theme's alert colour, filling the frame's edges on the alert page.
+const ALERT: [u8; 3] = [0xc6, 0x28, 0x28];
+
+async fn raise(admin: &common::Api, minutes: i64) -> serde_json::Value {
+    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(minutes);
+    let r = admin
+        .post(
+            "/api/v1/alerts",
+            &serde_json::json!({ "id": "crue", "severity": "critical",
+                "title": { "fr": "Alerte crue" }, "message": { "fr": "Évitez les berges de la Lys." },
+                "expires_at": expires.to_string(), "target": { "screens": [SCREEN] } }),
+        )
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    r.1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_arrives_by_push_survives_a_restart_and_expires_with_no_server() {
+    let (server, admin) = server_showing_red().await;
+    playlist_of(&admin, "couleur", picture(64, 36, |_, _| GREEN)).await;
+    publish(&admin).await;
+    let player = Player::start(&server.url, "poll_interval_s = 3600\npush = true");
+    let code = player.pairing_code().await;
+    let r = admin
+        .post(
+            "/api/v1/pairing/claim",
+            &serde_json::json!({ "code": code, "screen": SCREEN }),
+        )
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    player.wait_for_colour(GREEN, "content").await;
+    // Polling once an hour: the alert can only come by push.
+    raise(&admin, 10).await;
+    player
+        .wait_for_pixel(0.01, 0.99, ALERT, "the alert, pushed")
+        .await;
+    // Restarted with the server gone: the alert store brings it back at once.
+    let dir = player.stop();
+    let mut server = server;
+    server.shutdown().await;
+    std::fs::remove_file(dir.path().join("data/frame.png")).unwrap();
+    let player = Player::start_in(dir, &server.url, "poll_interval_s = 3600");
+    player
+        .wait_for_pixel(0.01, 0.99, ALERT, "the alert after a restart")
+        .await;
+    // Ten minutes later (a clock running 60× faster), still no server: it has expired.
+    let dir = player.stop();
+    let later = Setup {
+        clock: Arc::new(SimulatedClock::new(jiff::Timestamp::now(), 60.0)),
+        ..Setup::default()
+    };
+    let player = Player::start_with(dir, &server.url, "poll_interval_s = 3600", later);
+    player
+        .wait_for_colour(GREEN, "the alert expired offline")
+        .await;
+    player.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_alert_never_returns_even_from_an_older_manifest() {
+    let (server, admin) = server_showing_red().await;
+    playlist_of(&admin, "couleur", picture(64, 36, |_, _| GREEN)).await;
+    publish(&admin).await;
+    let player = Player::start(&server.url, "poll_interval_s = 1\npush = true");
+    let code = player.pairing_code().await;
+    let r = admin
+        .post(
+            "/api/v1/pairing/claim",
+            &serde_json::json!({ "code": code, "screen": SCREEN }),
+        )
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    player.wait_for_colour(GREEN, "content").await;
+    raise(&admin, 60).await;
+    player.wait_for_pixel(0.01, 0.99, ALERT, "the alert").await;
+    // Wait until the manifest carrying the alert is current in the cache.
+    let cache = player.data().join("cache");
+    let with_alert = wait_for_new_current(&cache, None).await;
+    let r = admin
+        .post("/api/v1/alerts/crue/cancel", &serde_json::json!({}))
+        .await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    player
+        .wait_for_pixel(0.01, 0.99, GREEN, "cancelled: the content again")
+        .await;
+    wait_for_new_current(&cache, Some(&with_alert)).await;
+    let dir = player.stop();
+    let mut server = server;
+    server.shutdown().await;
+    // Make the older manifest, which still shows the alert, current again.
+    std::fs::write(
+        dir.path().join("data/cache/current"),
+        format!("{with_alert}\n"),
+    )
+    .unwrap();
+    std::fs::remove_file(dir.path().join("data/frame.png")).unwrap();
+    let player = Player::start_in(dir, &server.url, "poll_interval_s = 3600");
+    player
+        .wait_for_colour(GREEN, "the older manifest's alert stays cancelled")
+        .await;
+    assert!(
+        player.pixel(0.01, 0.99).is_some_and(|c| close(c, GREEN)),
+        "no alert page"
+    );
+    player.stop();
+}
+
+/// Waits until the cache's current version differs from `old`; returns it.
+async fn wait_for_new_current(cache: &std::path::Path, old: Option<&str>) -> String {
+    let start = std::time::Instant::now();
+    loop {
+        let now = std::fs::read_to_string(cache.join("current"))
+            .map(|s| s.trim().to_owned())
+            .ok();
+        if let Some(v) = now.filter(|v| Some(v.as_str()) != old) {
+            // The alert refresh is one more manifest after the first sync.
+            if old.is_some() || has_alert(cache, &v) {
+                return v;
+            }
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the cache never changed version"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+fn has_alert(cache: &std::path::Path, version: &str) -> bool {
+    std::fs::read(cache.join(format!("manifests/{version}.json")))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|m| m["alerts"].as_array().is_some_and(|a| !a.is_empty()))
+}

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: every route is registered through `utoipa-axum`, so the
 //! OpenAPI document served at `/api/v1/openapi.json` lists exactly the routes that exist.
 
+pub mod alerts;
 pub mod auth;
 pub mod error;
 pub mod media;
@@ -32,6 +33,7 @@ use error::{ApiError, ApiResult};
         (name = "auth", description = "Sessions and API tokens"),
         (name = "objects", description = "Screen groups, screens, layouts, playlists, schedule entries (drafts)"),
         (name = "publish", description = "Publishing drafts to the screens"),
+        (name = "alerts", description = "Emergency alerts, pushed at once to the screens they reach"),
         (name = "media", description = "Uploaded images and their renditions"),
         (name = "player", description = "Endpoints of paired players (device token)"),
         (name = "pairing", description = "Pairing new players"),
@@ -47,6 +49,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .merge(objects::routes())
         .merge(media::routes())
         .merge(publish::routes())
+        .merge(alerts::routes())
         .merge(player::routes())
         .merge(pairing::routes())
 }

@@ -397,9 +397,10 @@ impl Stream {
 }
 
 /// Server-Sent Events for the player's screen: `manifest` (`{"version"}`, id = the
-/// publication), remote actions (`thumbnail`, `identify`, `reload`, `restart`, `logs`) and
-/// keep-alive comments. Send `Last-Event-ID` when reconnecting: a manifest or actions
-/// missed meanwhile (within 5 minutes) are sent first.
+/// publication), `alert` (one protocol alert; ids and replay as remote actions), remote
+/// actions (`thumbnail`, `identify`, `reload`, `restart`, `logs`) and keep-alive comments.
+/// Send `Last-Event-ID` when reconnecting: a manifest, alerts or actions missed meanwhile
+/// (within 5 minutes) are sent first.
 #[utoipa::path(get, path = "/api/v1/player/events", tag = "player",
     params(("Last-Event-ID" = Option<String>, Header, description = "the id of the last event received")),
     responses((status = 200, description = "an event stream", content_type = "text/event-stream"),

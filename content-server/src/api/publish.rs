@@ -85,9 +85,13 @@ pub struct Publication {
     pub objects: i64,
     /// How many screens got a new manifest.
     pub screens_changed: i64,
+    /// The alert whose change refreshed the manifests (no object published); null for a
+    /// publish of drafts.
+    pub alert: Option<String>,
 }
 
-/// The last 100 publications, newest first.
+/// The last 100 publications, newest first (manifest refreshes made by alert changes
+/// included, with the alert's id).
 #[utoipa::path(get, path = "/api/v1/publications", tag = "publish",
     responses((status = 200, body = Vec<Publication>)))]
 async fn publications(
@@ -95,7 +99,7 @@ async fn publications(
     CurrentUser(_): CurrentUser,
 ) -> ApiResult<Json<Vec<Publication>>> {
     let rows = sqlx::query(
-        "SELECT p.id, p.at, u.username, p.objects, p.screens_changed FROM publications p
+        "SELECT p.id, p.at, u.username, p.objects, p.screens_changed, p.alert FROM publications p
          LEFT JOIN users u ON u.id = p.user_id ORDER BY p.id DESC LIMIT 100",
     )
     .fetch_all(&state.db)
@@ -108,6 +112,7 @@ async fn publications(
                 by: r.get("username"),
                 objects: r.get("objects"),
                 screens_changed: r.get("screens_changed"),
+                alert: r.get("alert"),
             })
             .collect(),
     ))

@@ -1,9 +1,10 @@
 //! Building a screen's manifest from a snapshot: the layout, the playlists its zones play,
-//! the schedule entries that reach it, and each image as the rendition made for the largest
-//! box it is drawn in on that screen.
+//! the schedule entries that reach it, each image as the rendition made for the largest
+//! box it is drawn in on that screen, and the alerts it is given.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use beffroi_protocol::alert::Alert;
 use beffroi_protocol::ids::Sha256;
 use beffroi_protocol::layout::Layout;
 use beffroi_protocol::manifest::{self, AssetRef, DataRefs, Manifest, Mode, Rotation};
@@ -97,13 +98,15 @@ pub fn rendition_needs(s: &Snapshot, screen_id: &str) -> BTreeMap<Sha256, PixelB
 pub const LOGO_BOX: PixelBox = (512, 512);
 
 /// The manifest of `screen_id` in `s`. `asset` gives the blob that stands for an original
-/// drawn in a box (its rendition, or the original itself for previews). Errors list every
-/// problem found.
+/// drawn in a box (its rendition, or the original itself for previews); `alerts` are the
+/// screen's alerts (see `crate::alerts::for_screen`), carried sorted by id. Errors list
+/// every problem found.
 pub fn build(
     s: &Snapshot,
     screen_id: &str,
     asset: &(dyn Fn(&Sha256, PixelBox) -> Option<AssetRef> + Sync),
     data: &DataSets,
+    mut alerts: Vec<Alert>,
     generated_at: Timestamp,
 ) -> Result<Manifest, Vec<String>> {
     let screen = s
@@ -220,6 +223,7 @@ pub fn build(
     if !problems.is_empty() {
         return Err(problems);
     }
+    alerts.sort_by(|a, b| a.id.cmp(&b.id));
     let mut m = Manifest {
         schema_version: manifest::SCHEMA_VERSION,
         version: String::new(),
@@ -242,7 +246,7 @@ pub fn build(
         schedule,
         assets: asset_list,
         data: refs,
-        alerts: Vec::new(),
+        alerts,
         power: b.power.clone(),
     };
     if let Err(p) = m.check() {
