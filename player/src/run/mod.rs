@@ -129,6 +129,7 @@ pub fn run_on(event_loop: EventLoop<UserEvent>, options: Options) -> Result<Summ
         error: None,
         started: Instant::now(),
         summary: Summary::default(),
+        frame_ms: None,
     };
     event_loop
         .run_app(&mut app)
@@ -149,6 +150,8 @@ struct App {
     error: Option<RunError>,
     started: Instant,
     summary: Summary,
+    /// How long the last frame took to draw and present, for the heartbeat.
+    frame_ms: Option<f64>,
 }
 
 /// Everything that exists once the window does. Field order matters: the surface must drop
@@ -280,7 +283,7 @@ impl App {
                     let (upcoming, _) = live.scene(next, w, h);
                     request_images(screen, &dir, &upcoming);
                 }
-                live.shown(state.as_ref(), now, None);
+                live.shown(state.as_ref(), now, self.frame_ms.take());
                 if live.thumbnail_due() {
                     let frame = screen.renderer.render_image(&screen.gpu, &scene);
                     live.send_thumbnail(&frame);
@@ -343,6 +346,7 @@ impl App {
                 return;
             }
         };
+        let drawing = Instant::now();
         let view = frame.texture.create_view(&wgpu::TextureViewDescriptor {
             format: Some(screen.raw_format),
             ..Default::default()
@@ -352,6 +356,7 @@ impl App {
             .render_to_surface(&screen.gpu, scene, &view, screen.raw_format);
         screen.window.pre_present_notify();
         screen.gpu.queue.present(frame);
+        self.frame_ms = Some(drawing.elapsed().as_secs_f64() * 1000.0);
         let stats = screen.renderer.stats();
         self.summary = Summary {
             wakeups: self.summary.wakeups,
