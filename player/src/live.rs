@@ -24,12 +24,15 @@ use crate::journal::{Journal, Play};
 use crate::playback;
 use crate::scene::Scene;
 use crate::show::Show;
-use crate::sync::{self, Command, Shared, SyncEvent, SyncHandle};
+use crate::sync::{self, Shared, SyncEvent, SyncHandle};
 use crate::trust::ClockTrust;
 
 /// Wakes the loop that drives a [`Live`] (the window's event proxy, or the headless
 /// loop's condition variable).
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// Longest play recorded: a clock jump must not make a play the server refuses.
+const MAX_PLAY_MS: i128 = 24 * 3600 * 1000;
 
 /// The thumbnail's width: enough to recognise a slide in the officer's list.
 const THUMBNAIL_WIDTH: u32 = 480;
@@ -94,14 +97,7 @@ impl Live {
             AlertStore::open(Arc::clone(&disk), &data.join("alerts.json"));
         let journal = Journal::open(Arc::clone(&disk), &data.join("plays.jsonl"))
             .with_context(|| format!("cannot open the play journal in {}", data.display()))?;
-        let shared = Arc::new(Shared {
-            cache,
-            alerts: Mutex::new(alerts),
-            journal: Mutex::new(journal),
-            trust,
-            report: Mutex::default(),
-            started: Instant::now(),
-        });
+        let shared = Arc::new(Shared::new(cache, alerts, journal, trust));
         if let Some(p) = alert_problem {
             shared.report().set_problem("alerts", p);
         }
@@ -112,27 +108,40 @@ impl Live {
         for p in problems {
             shared.report().set_problem("cache", p);
         }
-        if let Some(c) = current {
-            match shared.cache.bundle(&c.version) {
-                Ok(b) => {
+        // A current version the renderer cannot load falls back to the previous one.
+        let previous = std::fs::read_to_string(shared.cache.root().join(crate::cache::PREVIOUS))
+            .ok()
+            .map(|v| v.trim().to_owned());
+        let loaded = current.and_then(|c| match shared.cache.bundle(&c.version) {
+            Ok(b) => Some((c.version, c.from_previous, b)),
+            Err(e) => {
+                shared.report().set_problem("cache", e.to_string());
+                let p = previous.filter(|p| *p != c.version)?;
+                let b = shared.cache.bundle(&p).ok()?;
+                Some((p, true, b))
+            }
+        });
+        if let Some((version, from_previous, b)) = loaded {
+            {
+                {
                     eprintln!(
                         "beffroi-player: playing cached manifest {}{}",
-                        c.version,
-                        if c.from_previous {
+                        version,
+                        if from_previous {
                             " (last-known-good)"
                         } else {
                             ""
                         }
                     );
-                    shared.report().manifest_version = Some(c.version);
+                    shared.report().manifest_version = Some(version);
                     // Its alerts join the store under the store's rules (highest revision
                     // wins, tombstones kept), in case the store file was lost.
+                    let now = shared.trust.now(jiff::Timestamp::now());
                     shared
                         .alerts()
-                        .merge(b.manifest.alerts.iter().cloned(), jiff::Timestamp::now());
+                        .merge(b.manifest.alerts.iter().cloned(), now);
                     show.set_server(b);
                 }
-                Err(e) => shared.report().set_problem("cache", e.to_string()),
             }
         }
         show.set_alerts(shared.alerts().alerts().to_vec());
@@ -228,7 +237,7 @@ impl Live {
                     );
                     self.show.set_server(*bundle);
                 }
-                SyncEvent::Alerts => {}
+                SyncEvent::Alerts | SyncEvent::ClockTrusted => {}
                 SyncEvent::Action(a) => match a {
                     sync::Action::Identify => self.show.identify(now),
                     sync::Action::Thumbnail => self.thumbnail_now = true,
@@ -242,7 +251,7 @@ impl Live {
             self.apply_config(c);
         }
         changed |= self.apply_drop_folder();
-        // Alerts may also change without an event: the store drops expired ones.
+        // The store's alerts (expired ones are hidden by the evaluator, dropped at a merge).
         let alerts = self.shared.alerts().alerts().to_vec();
         self.show.set_alerts(alerts);
         changed |= self.show.set_clock_trusted(self.shared.trust.trusted());
@@ -332,7 +341,12 @@ impl Live {
     pub fn shown(&mut self, state: Option<&State>, now: Timestamp, frame_ms: Option<f64>) {
         let mut zones = serde_json::Map::new();
         let mut still = Vec::new();
-        if let Some(state) = state {
+        // Nothing counts as played behind an alert, on a dark display, or by a clock not
+        // believed; the heartbeat says what is really visible.
+        let visible = state.filter(|s| {
+            s.program.alert.is_none() && s.program.display_on && self.show.clock_trusted()
+        });
+        if let Some(state) = visible {
             for z in &state.program.zones {
                 let Some(s) = &z.showing else { continue };
                 zones.insert(
@@ -354,7 +368,8 @@ impl Live {
                 ));
             }
         }
-        // An entry of `playing` absent from `still` (or changed) has ended: it was played.
+        // An entry of `playing` absent from `still` (or changed) has ended: it was played
+        // until what replaced it in its zone began (or until now).
         let ended: Vec<_> = self
             .playing
             .iter()
@@ -364,7 +379,14 @@ impl Live {
         if !ended.is_empty() {
             let mut journal = self.shared.journal();
             for (zone, playlist, item, _, started) in ended {
-                let ms = now.duration_since(started).as_millis().max(0);
+                let until = still
+                    .iter()
+                    .find(|n| n.0 == zone && n.4 > started)
+                    .map_or(now, |n| n.4.min(now));
+                let ms = until
+                    .duration_since(started)
+                    .as_millis()
+                    .clamp(0, MAX_PLAY_MS);
                 if let Err(e) = journal.append(Play {
                     zone,
                     playlist,
@@ -372,7 +394,9 @@ impl Live {
                     started_at: started,
                     duration_ms: u64::try_from(ms).unwrap_or(0),
                 }) {
-                    eprintln!("beffroi-player: play journal: {e}");
+                    self.shared
+                        .report()
+                        .set_problem("plays", format!("play journal: {e}"));
                 }
             }
         }
@@ -389,26 +413,26 @@ impl Live {
         self.thumbnail_now || Instant::now() >= self.next_thumbnail
     }
 
-    /// Sends a downscaled copy of `frame` (the frame shown) to the server.
+    /// Sends a downscaled copy of `frame` (the frame shown) to the server; scaled and
+    /// encoded on a worker thread, never the render thread.
     pub fn send_thumbnail(&mut self, frame: &RgbaImage) {
         self.thumbnail_now = false;
         self.next_thumbnail = Instant::now() + Duration::from_secs(self.config.thumbnail_s);
-        // Never larger than the frame itself.
-        let w = THUMBNAIL_WIDTH.min(frame.width()).max(1);
-        let h = (u64::from(frame.height()) * u64::from(w) / u64::from(frame.width().max(1))).max(1)
-            as u32;
-        let small = image::imageops::resize(frame, w, h, image::imageops::FilterType::Triangle);
-        let rgb = image::DynamicImage::ImageRgba8(small).to_rgb8();
-        let mut jpeg = Vec::new();
-        let encoded =
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80).encode_image(&rgb);
-        match encoded {
-            Ok(()) => {
-                if let Some(s) = &self.sync {
-                    s.send(Command::Thumbnail(jpeg, "image/jpeg"));
-                }
-            }
-            Err(e) => eprintln!("beffroi-player: thumbnail: {e}"),
+        if self.show.pairing().is_some() {
+            return; // unpaired: nobody to send it to
+        }
+        let frame = frame.clone();
+        let shared = Arc::clone(&self.shared);
+        let spawned = std::thread::Builder::new()
+            .name("beffroi-thumbnail".into())
+            .spawn(move || match thumbnail_jpeg(&frame) {
+                Ok(jpeg) => shared.offer_thumbnail(jpeg),
+                Err(e) => shared.report().set_problem("thumbnail", e.to_string()),
+            });
+        if let Err(e) = spawned {
+            self.shared
+                .report()
+                .set_problem("thumbnail", format!("cannot start the encoder: {e}"));
         }
     }
 
@@ -493,6 +517,11 @@ impl Live {
                         b.manifest.version
                     );
                     self.shared.report().clear_problem("drop folder");
+                    // Alerts exported with the bundle reach a screen that only has the stick.
+                    let now = self.shared.trust.now(jiff::Timestamp::now());
+                    self.shared
+                        .alerts()
+                        .merge(b.manifest.alerts.iter().cloned(), now);
                     self.show.set_dropped(Some(*b));
                 }
                 DropState::Refused(message) => {
@@ -511,6 +540,28 @@ impl Live {
 }
 
 // ---- end of the drop-folder block ----
+
+/// `frame` at most [`THUMBNAIL_WIDTH`] wide, as JPEG.
+fn thumbnail_jpeg(frame: &RgbaImage) -> image::ImageResult<Vec<u8>> {
+    // Never larger than the frame itself.
+    let w = THUMBNAIL_WIDTH.min(frame.width()).max(1);
+    let h =
+        (u64::from(frame.height()) * u64::from(w) / u64::from(frame.width().max(1))).max(1) as u32;
+    let small = image::imageops::resize(frame, w, h, image::imageops::FilterType::Triangle);
+    let rgb = image::DynamicImage::ImageRgba8(small).to_rgb8();
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80).encode_image(&rgb)?;
+    Ok(jpeg)
+}
+
+/// Why the headless loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Asked to stop.
+    Stopped,
+    /// The officer asked for a restart: the process exits so that systemd starts it again.
+    Restart,
+}
 
 /// A wake-up signal for the headless loop.
 #[derive(Debug, Default)]
@@ -544,7 +595,7 @@ pub fn headless(
     signal: &Signal,
     clock: &dyn Clock,
     stop: &dyn Fn() -> bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Ending> {
     use anyhow::Context as _;
     let mut gpu = crate::frame::Headless::new().context("no GPU device for headless frames")?;
     let size = live.config().display.headless_size;
@@ -568,7 +619,14 @@ pub fn headless(
             let t0 = Instant::now();
             let image = gpu.draw_in(live.shared().cache.root(), &scene);
             let frame_ms = t0.elapsed().as_secs_f64() * 1000.0;
-            write_png(&image, &out)?;
+            match write_png(&image, &out) {
+                Ok(()) => live.shared().report().clear_problem("frame"),
+                // A full disk must not stop the player: the status says so.
+                Err(e) => live
+                    .shared()
+                    .report()
+                    .set_problem("frame", format!("{e:#}")),
+            }
             let version = live.bundle().map(|b| b.manifest.version.clone());
             if version != announced {
                 if let Some(v) = &version {
@@ -589,8 +647,13 @@ pub fn headless(
             live.send_thumbnail(frame);
         }
         if live.restart_requested() || stop() {
+            let ending = if live.restart_requested() {
+                Ending::Restart
+            } else {
+                Ending::Stopped
+            };
             live.stop();
-            return Ok(());
+            return Ok(ending);
         }
         let next = live
             .next_change_after(now)
@@ -599,10 +662,13 @@ pub fn headless(
                     .real_delay(t.duration_since(now))
                     .unwrap_or(Duration::from_secs(60))
             });
-        // Draw again when the throttle ends if the scene kept moving meanwhile.
-        let wait =
-            next.min(Duration::from_secs(60))
-                .min(if shown.is_some() { every } else { next });
+        // A change held back by the throttle is drawn when the throttle ends; otherwise
+        // sleep until the next change (at least once a minute, as the design asks).
+        let held_back = shown.as_ref() != Some(&live.scene(now, size.width, size.height).0);
+        let mut wait = next.min(Duration::from_secs(60));
+        if held_back && let Some(t) = last_png {
+            wait = wait.min(every.saturating_sub(t.elapsed()));
+        }
         signal.wait(wait.max(Duration::from_millis(20)));
     }
 }

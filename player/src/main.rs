@@ -8,7 +8,7 @@ use beffroi_player::clock::{Clock, FrozenClock, SimulatedClock, SystemClock};
 use beffroi_player::config::Config;
 use beffroi_player::live::{Live, Signal};
 use beffroi_player::run::{Content, Summary};
-use beffroi_player::trust::ClockTrust;
+use beffroi_player::trust::{ClockTrust, CorrectedClock};
 use clap::{Parser, Subcommand};
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -123,13 +123,15 @@ fn run_live(
     clock: Arc<dyn Clock>,
     exit_after: Option<std::time::Duration>,
     clock_injected: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let config = Config::load(path)?;
     // A clock set by hand (tests, demos) is believed; the real one must prove itself.
-    let trust = if clock_injected {
-        ClockTrust::new(Box::new(|| true))
+    let (trust, clock): (ClockTrust, Arc<dyn Clock>) = if clock_injected {
+        (ClockTrust::new(Box::new(|| true)), clock)
     } else {
-        ClockTrust::system()
+        // The system clock, corrected by the server's Date while it is not synchronised.
+        let trust = ClockTrust::system();
+        (trust.clone(), Arc::new(CorrectedClock(trust)))
     };
     let display =
         std::env::var_os("WAYLAND_DISPLAY").is_some() || std::env::var_os("DISPLAY").is_some();
@@ -142,7 +144,8 @@ fn run_live(
         let live = Live::start(config, path, trust, wake)?;
         let started = std::time::Instant::now();
         let stop = move || exit_after.is_some_and(|l| started.elapsed() >= l);
-        return beffroi_player::live::headless(live, &signal, clock.as_ref(), &stop);
+        let ending = beffroi_player::live::headless(live, &signal, clock.as_ref(), &stop)?;
+        return Ok(ending == beffroi_player::live::Ending::Restart);
     }
     let event_loop = beffroi_player::run::event_loop()?;
     let wake = beffroi_player::run::waker(&event_loop);
@@ -161,8 +164,11 @@ fn run_live(
         },
     )?;
     print_summary(&summary);
-    Ok(())
+    Ok(summary.restart)
 }
+
+/// Exit status asking systemd (`Restart=on-failure`) to start the player again.
+const EXIT_RESTART: i32 = 75;
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
@@ -189,14 +195,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let exit_after = exit_after.map(std::time::Duration::from_secs_f64);
             if let Some(path) = config {
-                return run_live(
+                let restart = run_live(
                     &path,
                     headless,
                     windowed,
                     clock,
                     exit_after,
                     at.is_some() || start_at.is_some(),
-                );
+                )?;
+                if restart {
+                    eprintln!("beffroi-player: restart asked by the server");
+                    std::process::exit(EXIT_RESTART);
+                }
+                return Ok(());
             }
             let bundle = bundle.context("--bundle or --config is needed")?;
             let b = beffroi_protocol::bundle::read(&bundle)

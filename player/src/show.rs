@@ -110,6 +110,16 @@ impl Show {
         self.identify_until = at.checked_add(IDENTIFY_FOR).ok();
     }
 
+    /// Whether the clock is believed.
+    pub fn clock_trusted(&self) -> bool {
+        self.clock_trusted
+    }
+
+    /// The pairing code shown, while unpaired.
+    pub fn pairing(&self) -> Option<&PairingCode> {
+        self.pairing.as_ref()
+    }
+
     /// Where the content played comes from, if any.
     pub fn origin(&self) -> Option<Origin> {
         if self.dropped.is_some() {

@@ -3,7 +3,7 @@
 //! the Debian packages xvfb and x11-apps).
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -58,42 +58,35 @@ fn screenshot(display: &str) -> Option<RgbaImage> {
     out.status.success().then(|| parse_xwd(&out.stdout))
 }
 
-fn wait_for(path: &Path, deadline: Instant) {
-    while !path.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "{} did not appear",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn windowed_run_shows_the_headless_frame() {
     let at = "2026-12-01T09:00:30Z";
     let (w, h) = (960u32, 540u32);
-    let n = 40 + std::process::id() % 400;
-    let display = format!(":{n}");
-    let xvfb = Command::new("Xvfb")
+    // Xvfb picks a free display itself and writes its number once it accepts clients: no
+    // guessing a number that a stale socket or another test may hold.
+    let mut xvfb = Command::new("Xvfb")
         .args([
-            display.as_str(),
+            "-displayfd",
+            "1",
             "-screen",
             "0",
             &format!("{w}x{h}x24"),
             "-nolisten",
             "tcp",
         ])
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("Xvfb (Debian package xvfb; scripts/test installs it)");
+    let out = xvfb.stdout.take().unwrap();
     let _xvfb = Guard(xvfb);
-    // A generous deadline: only the X server's start is waited for, not measured.
-    wait_for(
-        Path::new(&format!("/tmp/.X11-unix/X{n}")),
-        Instant::now() + Duration::from_secs(30),
-    );
+    let mut number = String::new();
+    BufReader::new(out).read_line(&mut number).unwrap();
+    let n: u32 = number
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("Xvfb gave no display number: {number:?}"));
+    let display = format!(":{n}");
 
     let runtime = tempfile::tempdir().unwrap();
     let mut player = Command::new(env!("CARGO_BIN_EXE_beffroi-player"))

@@ -13,7 +13,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use beffroi_player::alerts::AlertStore;
@@ -97,14 +97,12 @@ fn player(
     index: usize,
 ) -> sync::SyncHandle {
     let disk: Arc<dyn Disk> = Arc::new(OsDisk);
-    let shared = Arc::new(Shared {
-        cache: Cache::open(Arc::clone(&disk), &data.join("cache")).unwrap(),
-        alerts: Mutex::new(AlertStore::open(Arc::clone(&disk), &data.join("alerts.json")).0),
-        journal: Mutex::new(Journal::open(Arc::clone(&disk), &data.join("plays.jsonl")).unwrap()),
-        trust: ClockTrust::new(Box::new(|| true)),
-        report: Mutex::default(),
-        started: Instant::now(),
-    });
+    let shared = Arc::new(Shared::new(
+        Cache::open(Arc::clone(&disk), &data.join("cache")).unwrap(),
+        AlertStore::open(Arc::clone(&disk), &data.join("alerts.json")).0,
+        Journal::open(Arc::clone(&disk), &data.join("plays.jsonl")).unwrap(),
+        ClockTrust::new(Box::new(|| true)),
+    ));
     let options = sync::Options {
         server: url.to_owned(),
         data_dir: data.to_owned(),

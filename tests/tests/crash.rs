@@ -53,8 +53,8 @@ fn spawn(bin: &Path, dir: &Path, round: usize) -> Child {
 
 /// A picture that compresses badly (large blobs: syncs take a while).
 fn noisy(seed: u32) -> Vec<u8> {
-    picture(1200, 900, move |x, y| {
-        if (500..700).contains(&x) && (350..550).contains(&y) {
+    picture(800, 600, move |x, y| {
+        if (300..500).contains(&x) && (200..400).contains(&y) {
             GREEN
         } else {
             let h = (x ^ seed.rotate_left(7))

@@ -71,6 +71,9 @@ async fn identify_thumbnail_and_restart_reach_the_player() {
         corner.iter().zip(RED).all(|(a, b)| a.abs_diff(b) <= 16),
         "the thumbnail shows the red slide: {corner:?}"
     );
+    // Logs come with the next heartbeat.
+    action(&admin, "logs").await;
+    wait_for_report(&admin, "is current").await;
     action(&admin, "restart").await;
     let start = Instant::now();
     while !player.has_exited() {

@@ -51,7 +51,7 @@ async fn a_publish_arrives_by_polling_alone_and_plays_on_after_a_restart_without
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupt_blob_is_refused_the_old_content_stays_and_recovery_follows_the_fix() {
     let (server, admin) = server_showing_red().await;
-    let player = Player::start(&server.url, "poll_interval_s = 1\npush = false");
+    let player = Player::start(&server.url, "poll_interval_s = 1\npush = true");
     pair_and_see_red(&admin, &player).await;
     let before: Value = admin
         .get(&format!("/api/v1/screens/{SCREEN}/manifest"))
@@ -112,10 +112,65 @@ async fn a_corrupt_blob_is_refused_the_old_content_stays_and_recovery_follows_th
         player.centre().is_some_and(|c| close(c, RED)),
         "the old content stays"
     );
-    // Fixed on the server: the next poll brings blue.
+    // Fixed on the server. A damaged version is retried only every ten minutes (a 4G link
+    // must not fetch it again and again), or at once when the officer asks for a reload.
     for (path, bytes) in originals {
         std::fs::write(path, bytes).unwrap();
     }
+    let r = admin
+        .post(
+            &format!("/api/v1/screens/{SCREEN}/actions"),
+            &serde_json::json!({ "action": "reload" }),
+        )
+        .await;
+    assert!(r.0 == 200 || r.0 == 202, "{}", r.1);
     player.wait_for_colour(BLUE, "after the fix").await;
     player.stop();
+}
+
+/// Every message of an error and its sources.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_player_trusts_only_the_certificate_it_paired_with() {
+    use beffroi_player::sync::http::{Http, Trust};
+    let dir = tempfile::tempdir().unwrap();
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let server = common::TestServer::start_with(|s| {
+        s.tls_cert = Some(cert);
+        s.tls_key = Some(key);
+    })
+    .await;
+    let url = format!("https://{}", server.addr);
+    let fingerprint = beffroi_protocol::ids::Sha256::of(certified.cert.der()).to_string();
+    // Pairing: the certificate shown is accepted and remembered, to compare with the one
+    // the pairing answer announces.
+    let first = Http::new(&url, &Trust::FirstUse, None).unwrap();
+    let r = first.post("/api/v1/pairing").send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(first.seen_fingerprint(), Some(fingerprint.clone()));
+    // Paired: that certificate only.
+    let pinned = Http::new(&url, &Trust::Pinned(fingerprint), None).unwrap();
+    let r = pinned.get("/healthz").send().await.unwrap();
+    assert!(r.status().is_success());
+    let other = Http::new(&url, &Trust::Pinned("ab".repeat(32)), None).unwrap();
+    let e = other.get("/healthz").send().await.unwrap_err();
+    assert!(chain(&e).contains("not the one pinned"), "{}", chain(&e));
+    // Behind a TLS proxy (no pin), a certificate no authority vouches for is refused.
+    let authorities = Http::new(&url, &Trust::Authorities, None).unwrap();
+    assert!(authorities.get("/healthz").send().await.is_err());
 }

@@ -158,7 +158,10 @@ impl TestServer {
 
     /// A logged-in session (cookie + CSRF header).
     pub async fn login(&self, username: &str) -> Api {
+        // No automatic decompression (the player's reqwest features may turn it on): tests
+        // look at the bytes and headers the server really sends.
         let client = reqwest::Client::builder()
+            .no_gzip()
             .cookie_store(true)
             .build()
             .unwrap();
@@ -183,7 +186,7 @@ impl TestServer {
     pub fn anonymous(&self) -> Api {
         Api {
             base: self.url.clone(),
-            client: reqwest::Client::new(),
+            client: reqwest::Client::builder().no_gzip().build().unwrap(),
             csrf: None,
             token: None,
         }
@@ -222,6 +225,7 @@ impl Api {
         Self {
             base: base.to_owned(),
             client: reqwest::Client::builder()
+                .no_gzip()
                 .default_headers(headers)
                 .build()
                 .unwrap(),

@@ -74,6 +74,8 @@ pub struct Summary {
     pub draw_calls: u32,
     /// Texture bytes uploaded.
     pub texture_bytes: u64,
+    /// The live player ended because the server asked for a restart.
+    pub restart: bool,
 }
 
 /// Why the player could not run.
@@ -135,6 +137,7 @@ pub fn run_on(event_loop: EventLoop<UserEvent>, options: Options) -> Result<Summ
         .run_app(&mut app)
         .map_err(|e| RunError::EventLoop(e.to_string()))?;
     if let Content::Live(live) = app.options.content {
+        app.summary.restart = live.restart_requested();
         live.stop();
     }
     match app.error {
@@ -363,6 +366,7 @@ impl App {
             frames: stats.frames,
             draw_calls: stats.draw_calls,
             texture_bytes: stats.texture_bytes,
+            restart: false,
         };
     }
 }

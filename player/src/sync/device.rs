@@ -19,7 +19,9 @@ pub struct Device {
     pub screen_id: String,
     /// The server's Ed25519 public key (hex): verifies signed bundles of the drop folder.
     pub server_public_key: String,
-    /// SHA-256 of the server's TLS certificate (hex), pinned; none over plain http.
+    /// SHA-256 of the server's TLS certificate (hex), pinned; none over plain http, or when
+    /// the server sits behind a TLS proxy (its certificate is then checked against the
+    /// system's certificate authorities).
     pub tls_fingerprint: Option<String>,
     /// When it was paired.
     pub paired_at: Timestamp,

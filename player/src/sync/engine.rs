@@ -17,7 +17,7 @@ use reqwest::header;
 use tokio::sync::mpsc;
 
 use super::device::Device;
-use super::http::{Http, error_message, server_date};
+use super::http::{Http, Trust, error_message, server_date};
 use super::pairing::{self, PairingCode};
 use super::sse;
 use crate::alerts::AlertStore;
@@ -99,17 +99,10 @@ pub enum SyncEvent {
     Current(Box<Bundle>),
     /// The alert store changed.
     Alerts,
+    /// The clock became trusted (a server `Date` was seen).
+    ClockTrusted,
     /// A remote action.
     Action(Action),
-}
-
-/// What the render loop tells the sync thread.
-#[derive(Debug)]
-pub enum Command {
-    /// Upload this thumbnail (PNG or JPEG bytes) now.
-    Thumbnail(Vec<u8>, &'static str),
-    /// Check the manifest now.
-    SyncNow,
 }
 
 /// What the heartbeat reports, filled by the render loop and the sync thread.
@@ -167,9 +160,27 @@ pub struct Shared {
     pub report: Mutex<Report>,
     /// When the player started.
     pub started: Instant,
+    /// The latest thumbnail (JPEG) waiting for upload: only the newest is kept.
+    pub thumbnail: Mutex<Option<Vec<u8>>>,
+    /// Raised when a thumbnail is put in the slot.
+    pub thumbnail_ready: tokio::sync::Notify,
 }
 
 impl Shared {
+    /// The state of a player starting now.
+    pub fn new(cache: Cache, alerts: AlertStore, journal: Journal, trust: ClockTrust) -> Self {
+        Self {
+            cache,
+            alerts: Mutex::new(alerts),
+            journal: Mutex::new(journal),
+            trust,
+            report: Mutex::default(),
+            started: Instant::now(),
+            thumbnail: Mutex::default(),
+            thumbnail_ready: tokio::sync::Notify::new(),
+        }
+    }
+
     /// Locks the report.
     pub fn report(&self) -> std::sync::MutexGuard<'_, Report> {
         self.report.lock().unwrap_or_else(PoisonError::into_inner)
@@ -178,6 +189,15 @@ impl Shared {
     /// Locks the alert store.
     pub fn alerts(&self) -> std::sync::MutexGuard<'_, AlertStore> {
         self.alerts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Puts `jpeg` up for upload, replacing one not sent yet.
+    pub fn offer_thumbnail(&self, jpeg: Vec<u8>) {
+        *self
+            .thumbnail
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(jpeg);
+        self.thumbnail_ready.notify_one();
     }
 
     /// Locks the journal.
@@ -189,17 +209,11 @@ impl Shared {
 /// The running sync thread.
 #[derive(Debug)]
 pub struct SyncHandle {
-    commands: mpsc::UnboundedSender<Command>,
     stop: Arc<tokio::sync::Notify>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl SyncHandle {
-    /// Sends a command (ignored once the thread has stopped).
-    pub fn send(&self, command: Command) {
-        let _ = self.commands.send(command);
-    }
-
     /// Stops the thread and waits for it.
     pub fn stop(mut self) {
         self.stop.notify_one();
@@ -242,7 +256,6 @@ pub fn spawn(
     shared: Arc<Shared>,
     send: impl Fn(SyncEvent) + Send + Sync + 'static,
 ) -> std::io::Result<SyncHandle> {
-    let (tx, rx) = mpsc::unbounded_channel();
     let stop = Arc::new(tokio::sync::Notify::new());
     let emit = Emit {
         send: Box::new(send),
@@ -265,12 +278,11 @@ pub fn spawn(
             runtime.block_on(async move {
                 tokio::select! {
                     () = stopping.notified() => {}
-                    () = main(options, emit, rx) => {}
+                    () = main(options, emit) => {}
                 }
             });
         })?;
     Ok(SyncHandle {
-        commands: tx,
         stop,
         thread: Some(thread),
     })
@@ -287,7 +299,7 @@ pub(super) fn backoff(failures: u32) -> Duration {
     Duration::from_millis((base as f64 * (0.75 + 0.5 * r)) as u64)
 }
 
-async fn main(options: Options, emit: Emit, mut commands: mpsc::UnboundedReceiver<Command>) {
+async fn main(options: Options, emit: Emit) {
     loop {
         let device = match Device::load(&options.data_dir) {
             Ok(Some(d))
@@ -326,7 +338,7 @@ async fn main(options: Options, emit: Emit, mut commands: mpsc::UnboundedReceive
                 continue;
             }
         };
-        match session.run(&mut commands).await {
+        match session.run().await {
             Ended::Revoked => {
                 emit.problem(
                     "pairing",
@@ -353,13 +365,20 @@ enum Ended {
 enum SyncError {
     /// 401: the device token is no longer valid.
     Revoked,
+    /// The server serves a blob that does not hash to its address.
+    Damaged(String),
+    /// The disk is full.
+    NoSpace(String),
     /// Anything else, with a message for the status.
     Failed(String),
 }
 
 impl From<CacheError> for SyncError {
     fn from(e: CacheError) -> Self {
-        Self::Failed(e.to_string())
+        match e {
+            CacheError::NoSpace { .. } => Self::NoSpace(e.to_string()),
+            e => Self::Failed(e.to_string()),
+        }
     }
 }
 
@@ -371,13 +390,15 @@ struct Session<'a> {
     etag: Option<String>,
     /// True until a first bundle is current: the progress bar shows only then.
     first: bool,
+    /// The last attempt found a damaged blob on the server.
+    damaged: bool,
 }
 
 impl<'a> Session<'a> {
     fn new(options: &'a Options, device: &Device, emit: &'a Emit) -> Result<Self, String> {
         let http = Http::new(
             &options.server,
-            device.tls_fingerprint.as_deref(),
+            &Trust::paired(device.tls_fingerprint.as_deref()),
             Some(&device.token),
         )
         .map_err(|e| e.to_string())?;
@@ -388,6 +409,7 @@ impl<'a> Session<'a> {
             http,
             etag: current.as_ref().map(|c| format!("\"{}\"", c.version)),
             first: current.is_none(),
+            damaged: false,
         })
     }
 
@@ -395,7 +417,7 @@ impl<'a> Session<'a> {
         &self.emit.shared
     }
 
-    async fn run(mut self, commands: &mut mpsc::UnboundedReceiver<Command>) -> Ended {
+    async fn run(mut self) -> Ended {
         let (kick_tx, mut kick_rx) = mpsc::unbounded_channel::<()>();
         let (revoked_tx, mut revoked_rx) = mpsc::unbounded_channel::<()>();
         let push = self.options.push.then(|| {
@@ -413,6 +435,8 @@ impl<'a> Session<'a> {
             Arc::clone(&self.emit.shared),
             revoked_tx.clone(),
         );
+        // The manifest loop borrows the session; the rest uses its own handles.
+        let (http, emit) = (self.http.clone(), self.emit);
         let manifest_loop = async {
             let mut failures = 0u32;
             loop {
@@ -421,13 +445,20 @@ impl<'a> Session<'a> {
                         failures = 0;
                         self.emit.clear("sync");
                     }
-                    Err(SyncError::Revoked) => return,
-                    Err(SyncError::Failed(e)) => {
+                    Err(SyncError::Revoked) => {
+                        let _ = revoked_tx.send(());
+                        failures += 1;
+                    }
+                    Err(SyncError::Failed(e) | SyncError::Damaged(e) | SyncError::NoSpace(e)) => {
                         failures += 1;
                         self.emit.problem("sync", e);
                     }
                 }
-                let wait = if failures > 0 {
+                let wait = if self.damaged {
+                    // The server's copy of a blob is damaged: fetching it again every poll
+                    // would burn a 4G link; a publish (pushed) or a reload still comes at once.
+                    self.options.poll_interval.max(DAMAGED_RETRY)
+                } else if failures > 0 {
                     backoff(failures + 2).min(self.options.poll_interval)
                 } else {
                     self.options.poll_interval
@@ -435,13 +466,6 @@ impl<'a> Session<'a> {
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     Some(()) = kick_rx.recv() => {}
-                    Some(c) = commands.recv() => match c {
-                        Command::SyncNow => {}
-                        Command::Thumbnail(bytes, mime) => {
-                            upload_thumbnail(&self.http, bytes, mime, self.emit).await;
-                            continue;
-                        }
-                    },
                 }
                 // Several triggers at once make one check.
                 while kick_rx.try_recv().is_ok() {}
@@ -454,13 +478,36 @@ impl<'a> Session<'a> {
                 None => std::future::pending().await,
             }
         };
-        tokio::select! {
-            () = &mut manifest_loop => {}
-            () = push => {}
-            () = beats => {}
-            Some(()) = revoked_rx.recv() => {}
+        tokio::pin!(push);
+        tokio::pin!(beats);
+        let thumbnails = thumbnails(&http, emit);
+        tokio::pin!(thumbnails);
+        loop {
+            tokio::select! {
+                () = &mut manifest_loop => unreachable!("the manifest loop never ends"),
+                () = &mut push => unreachable!("the event stream listens until revoked"),
+                () = &mut beats => unreachable!("heartbeats go on until revoked"),
+                () = &mut thumbnails => unreachable!("thumbnails go on until revoked"),
+                Some(()) = revoked_rx.recv() => {}
+            }
+            // One 401 may come from a restored database or a misrouted proxy: ask again
+            // before giving up the credentials, which an officer must then re-pair.
+            tokio::time::sleep(Duration::from_secs(REVOCATION_RECHECK_S)).await;
+            let confirmed = http
+                .get("/api/v1/player/manifest")
+                .timeout(Duration::from_secs(60))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == StatusCode::UNAUTHORIZED);
+            if confirmed {
+                return Ended::Revoked;
+            }
+            while revoked_rx.try_recv().is_ok() {}
+            emit.problem(
+                "pairing",
+                "the server refused the device token once; it accepts it again".into(),
+            );
         }
-        Ended::Revoked
     }
 
     /// One manifest check, and the download and switch when it changed.
@@ -477,9 +524,14 @@ impl<'a> Session<'a> {
             .await
             .map_err(|e| SyncError::Failed(format!("cannot reach the server: {e}")))?;
         if let Some(date) = server_date(response.headers()) {
+            let was = self.shared().trust.trusted();
             self.shared()
                 .trust
                 .observe_server_date(date, Timestamp::now());
+            if !was && self.shared().trust.trusted() {
+                // The schedule may play now: redraw at once, not at the next minute.
+                self.emit.send(SyncEvent::ClockTrusted);
+            }
         }
         match response.status() {
             StatusCode::NOT_MODIFIED => return Ok(()),
@@ -516,15 +568,30 @@ impl<'a> Session<'a> {
         self.merge_alerts(manifest.alerts.iter().cloned());
         let (current, _) = self.shared().cache.load();
         if current.as_ref().is_some_and(|c| c.version == version) {
-            self.etag = etag;
+            if etag.is_some() {
+                self.etag = etag;
+            }
             return Ok(());
         }
         self.shared().cache.stage_manifest(&version, &bytes)?;
-        self.download(&manifest).await?;
-        self.shared().cache.switch_to(&version)?;
+        let mut downloaded = self.download(&manifest).await;
+        if matches!(downloaded, Err(SyncError::NoSpace(_))) {
+            // Room may be held by superseded downloads: free what no version needs, retry.
+            let freed = self.shared().cache.collect(Some(&manifest))?;
+            if freed > 0 {
+                downloaded = self.download(&manifest).await;
+            }
+        }
+        self.damaged = matches!(downloaded, Err(SyncError::Damaged(_)));
+        downloaded?;
+        // Parsed and checked (data sets included) before it becomes current: a version the
+        // renderer cannot load never replaces one it can.
         let bundle = self.shared().cache.bundle(&version)?;
+        self.shared().cache.switch_to(&version)?;
         self.first = false;
-        self.etag = etag;
+        if etag.is_some() {
+            self.etag = etag;
+        }
         self.shared().report().manifest_version = Some(version.clone());
         self.shared()
             .report()
@@ -540,7 +607,8 @@ impl<'a> Session<'a> {
     }
 
     fn merge_alerts(&self, alerts: impl IntoIterator<Item = Alert>) {
-        let changed = self.shared().alerts().merge(alerts, Timestamp::now());
+        let now = self.shared().trust.now(Timestamp::now());
+        let changed = self.shared().alerts().merge(alerts, now);
         if changed {
             self.emit.send(SyncEvent::Alerts);
         }
@@ -571,13 +639,20 @@ impl<'a> Session<'a> {
             items_total: wanted.len(),
             ..Progress::default()
         });
-        let report = |p: &Mutex<Progress>| {
-            if self.first {
+        // At most a few redraws a second on a Pi, whatever the chunk size.
+        let last = Mutex::new(None::<Instant>);
+        let report = |p: &Mutex<Progress>, force: bool| {
+            if !self.first {
+                return;
+            }
+            let mut last = last.lock().unwrap_or_else(PoisonError::into_inner);
+            if force || last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
+                *last = Some(Instant::now());
                 let now = *p.lock().unwrap_or_else(PoisonError::into_inner);
                 self.emit.send(SyncEvent::Progress(now));
             }
         };
-        report(&progress);
+        report(&progress, true);
         let results: Vec<Result<(), SyncError>> = futures_util::stream::iter(wanted)
             .map(|(sha, size)| {
                 let progress = &progress;
@@ -588,7 +663,7 @@ impl<'a> Session<'a> {
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner)
                             .items_done += 1;
-                        report(progress);
+                        report(progress, true);
                     }
                     r
                 }
@@ -606,26 +681,35 @@ impl<'a> Session<'a> {
         sha: &Sha256,
         size: u64,
         progress: &Mutex<Progress>,
-        report: &impl Fn(&Mutex<Progress>),
+        report: &impl Fn(&Mutex<Progress>, bool),
     ) -> Result<(), SyncError> {
+        let add = |n: i64| {
+            let mut p = progress.lock().unwrap_or_else(PoisonError::into_inner);
+            p.bytes_done = p.bytes_done.saturating_add_signed(n);
+        };
         let cache = &self.shared().cache;
         let mut attempt = 0;
         loop {
             attempt += 1;
             let mut writer = cache.begin_blob(sha, size)?;
             let offset = writer.offset();
+            // Bytes of this blob counted as done, taken back if it must be fetched again.
+            let mut counted = offset as i64;
+            add(counted);
             if offset == size {
                 // Whole already (a power cut hit just before the rename): only check it.
                 match writer.finish() {
                     Ok(()) => return Ok(()),
-                    Err(CacheError::WrongHash { .. }) if attempt < 2 => continue,
+                    Err(CacheError::WrongHash { .. }) if attempt < 2 => {
+                        add(-counted);
+                        continue;
+                    }
                     Err(e) => return Err(e.into()),
                 }
             }
-            let mut request = self
-                .http
-                .get(&format!("/api/v1/assets/{sha}"))
-                .timeout(Duration::from_secs(600));
+            // No total timeout: a large picture on a slow link may take long; the client's
+            // read timeout ends a stalled transfer, and the next attempt resumes it.
+            let mut request = self.http.get(&format!("/api/v1/assets/{sha}"));
             if offset > 0 {
                 request = request.header(header::RANGE, format!("bytes={offset}-"));
             }
@@ -658,24 +742,24 @@ impl<'a> Session<'a> {
                     continue;
                 }
                 writer.write(data)?;
-                progress
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .bytes_done += data.len() as u64;
-                report(progress);
+                counted += data.len() as i64;
+                add(data.len() as i64);
+                report(progress, false);
             }
             match writer.finish() {
                 Ok(()) => return Ok(()),
                 Err(e @ (CacheError::WrongHash { .. } | CacheError::WrongSize { .. }))
                     if attempt < 2 =>
                 {
+                    add(-counted);
                     self.emit.problem("sync", format!("{e}; fetching it again"));
                 }
-                Err(e) => {
-                    return Err(SyncError::Failed(format!(
+                Err(e @ (CacheError::WrongHash { .. } | CacheError::WrongSize { .. })) => {
+                    return Err(SyncError::Damaged(format!(
                         "{e}: the server's copy is damaged, the current content stays"
                     )));
                 }
+                Err(e) => return Err(e.into()),
             }
         }
     }
@@ -696,6 +780,15 @@ async fn read_capped(response: reqwest::Response, limit: u64) -> Result<Vec<u8>,
     }
     Ok(out)
 }
+
+/// Shortest interval between two progress events of the first sync.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// How long to wait before retrying a version whose blob the server serves damaged.
+const DAMAGED_RETRY: Duration = Duration::from_secs(10 * 60);
+
+/// Seconds before asking again whether a refused device token is really revoked.
+const REVOCATION_RECHECK_S: u64 = 30;
 
 /// No byte for this long (keep-alives included) means the stream is dead: reconnect.
 const SSE_SILENCE: Duration = Duration::from_secs(90);
@@ -718,7 +811,10 @@ async fn listen(
             request = request.header("Last-Event-ID", id);
         }
         let outcome: Result<(), String> = async {
-            let response = request.send().await.map_err(|e| e.to_string())?;
+            let response = tokio::time::timeout(SSE_SILENCE, request.send())
+                .await
+                .map_err(|_| "no answer for 90 s".to_owned())?
+                .map_err(|e| e.to_string())?;
             if response.status() == StatusCode::UNAUTHORIZED {
                 let _ = revoked.send(());
                 return Err("device revoked".into());
@@ -726,8 +822,8 @@ async fn listen(
             if !response.status().is_success() {
                 return Err(error_message(response).await);
             }
-            failures = 0;
             let mut parser = sse::Parser::new();
+            let mut alive = false;
             let mut body = response.bytes_stream();
             loop {
                 let chunk = tokio::time::timeout(SSE_SILENCE, body.next())
@@ -737,6 +833,13 @@ async fn listen(
                     return Err("the server closed the event stream".into());
                 };
                 let chunk = chunk.map_err(|e| e.to_string())?;
+                if !alive {
+                    // Bytes came through (an event or a keep-alive): the stream works. A
+                    // server that accepts and closes at once keeps backing off instead.
+                    alive = true;
+                    failures = 0;
+                    shared.report().clear_problem("push");
+                }
                 for event in parser.push(&chunk) {
                     handle_event(&event, &kick, &shared, send);
                 }
@@ -746,10 +849,17 @@ async fn listen(
             }
         }
         .await;
-        if let Err(e) = outcome {
-            shared.report().log_line(format!("event stream: {e}"));
-        }
         failures += 1;
+        if let Err(e) = outcome {
+            // Polling still brings content: a problem only once push keeps failing.
+            if failures >= 3 {
+                shared
+                    .report()
+                    .set_problem("push", format!("event stream: {e}"));
+            } else {
+                shared.report().log_line(format!("event stream: {e}"));
+            }
+        }
         tokio::time::sleep(backoff(failures)).await;
     }
 }
@@ -774,11 +884,14 @@ fn handle_event(
                         .set_problem("alerts", format!("an alert event is not valid: {e}"));
                     Vec::new()
                 });
+            if !alerts.is_empty() {
+                shared.report().clear_problem("alerts");
+            }
             let changed = shared
                 .alerts
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .merge(alerts, Timestamp::now());
+                .merge(alerts, shared.trust.now(Timestamp::now()));
             if changed {
                 send(SyncEvent::Alerts);
             }
@@ -817,6 +930,7 @@ async fn heartbeats(
                 let _ = revoked.send(());
             }
             Ok(r) if r.status().is_success() => {
+                shared.report().clear_problem("heartbeat");
                 if let Some(date) = server_date(r.headers()) {
                     shared.trust.observe_server_date(date, Timestamp::now());
                 }
@@ -826,7 +940,7 @@ async fn heartbeats(
                 let message = error_message(r).await;
                 shared
                     .report()
-                    .log_line(format!("heartbeat refused: {message}"));
+                    .set_problem("heartbeat", format!("refused: {message}"));
             }
             Err(e) => shared.report().log_line(format!("heartbeat: {e}")),
         }
@@ -883,11 +997,23 @@ async fn upload_plays(http: &Http, shared: &Shared) {
                     return;
                 }
             }
+            Ok(r) if r.status().is_client_error() && r.status() != StatusCode::UNAUTHORIZED => {
+                // The server will never take this batch: drop it rather than block every
+                // later play behind it, and say so.
+                let message = error_message(r).await;
+                shared
+                    .report()
+                    .set_problem("plays", format!("{n} plays refused and dropped: {message}"));
+                if let Err(e) = shared.journal().acknowledge(n) {
+                    shared.report().log_line(format!("play journal: {e}"));
+                }
+                return;
+            }
             Ok(r) => {
                 let message = error_message(r).await;
                 shared
                     .report()
-                    .log_line(format!("plays refused: {message}"));
+                    .log_line(format!("plays not stored yet: {message}"));
                 return;
             }
             Err(e) => {
@@ -897,6 +1023,22 @@ async fn upload_plays(http: &Http, shared: &Shared) {
         }
         if n < 500 {
             return;
+        }
+    }
+}
+
+/// Uploads each thumbnail put in the slot, newest only.
+async fn thumbnails(http: &Http, emit: &Emit) {
+    loop {
+        emit.shared.thumbnail_ready.notified().await;
+        let taken = emit
+            .shared
+            .thumbnail
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(jpeg) = taken {
+            upload_thumbnail(http, jpeg, "image/jpeg", emit).await;
         }
     }
 }

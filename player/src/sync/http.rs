@@ -3,8 +3,11 @@
 //!
 //! Before pairing the player knows no certificate: it accepts the one it is shown and then
 //! requires the fingerprint the pairing answer announces to be that very certificate (trust
-//! on first use, confirmed by the officer's claim). After pairing only the pinned
-//! certificate is accepted, whatever CA signed it.
+//! on first use: an attacker on the network path during pairing could still substitute
+//! both). After pairing only the pinned certificate is accepted, whatever CA signed it. A
+//! server behind a TLS proxy announces no fingerprint (the proxy's certificate is renewed
+//! every few weeks): the player then checks the certificate against the system's
+//! certificate authorities and the server's name, as a browser does.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -18,14 +21,44 @@ use sha2::{Digest as _, Sha256};
 
 /// Longest wait for a TCP/TLS connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest silence inside a response.
+const READ_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A client for one server.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Http {
     client: reqwest::Client,
     base: String,
     token: Option<String>,
     seen: Arc<Mutex<Option<String>>>,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the token: debug output ends up in logs.
+        f.debug_struct("Http")
+            .field("base", &self.base)
+            .field("token", &self.token.as_ref().map(|_| "…"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which server certificates the client accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trust {
+    /// Any (pairing: the certificate seen is then compared with the one announced).
+    FirstUse,
+    /// Only the certificate whose SHA-256 (hex) this is.
+    Pinned(String),
+    /// One the system's certificate authorities vouch for, for the server's name.
+    Authorities,
+}
+
+impl Trust {
+    /// What a paired player trusts: its pin, else the authorities.
+    pub fn paired(pin: Option<&str>) -> Self {
+        pin.map_or(Self::Authorities, |p| Self::Pinned(p.to_owned()))
+    }
 }
 
 /// Why the client cannot be built.
@@ -34,25 +67,37 @@ pub struct Http {
 pub struct HttpSetupError(String);
 
 impl Http {
-    /// A client for `base` (`https://host[:port]`, no trailing slash needed), accepting only
-    /// the certificate whose SHA-256 is `pin` when given.
-    pub fn new(base: &str, pin: Option<&str>, token: Option<&str>) -> Result<Self, HttpSetupError> {
+    /// A client for `base` (`https://host[:port]`, no trailing slash needed) trusting
+    /// certificates as `trust` says.
+    pub fn new(base: &str, trust: &Trust, token: Option<&str>) -> Result<Self, HttpSetupError> {
         let seen = Arc::new(Mutex::new(None));
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier = Pinned {
-            pin: pin.map(str::to_ascii_lowercase),
-            seen: Arc::clone(&seen),
-            provider: Arc::clone(&provider),
+        let verifier: Arc<dyn ServerCertVerifier> = match trust {
+            Trust::FirstUse | Trust::Pinned(_) => Arc::new(Pinned {
+                pin: match trust {
+                    Trust::Pinned(p) => Some(p.to_ascii_lowercase()),
+                    _ => None,
+                },
+                seen: Arc::clone(&seen),
+                provider: Arc::clone(&provider),
+            }),
+            Trust::Authorities => Arc::new(
+                rustls_platform_verifier::Verifier::new(Arc::clone(&provider))
+                    .map_err(|e| HttpSetupError(format!("system certificates: {e}")))?,
+            ),
         };
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| HttpSetupError(e.to_string()))?
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .connect_timeout(CONNECT_TIMEOUT)
+            // A connection that stalls (a NAT that forgot it, a hung server) fails instead
+            // of waiting for ever; the event stream's keep-alives arrive far more often.
+            .read_timeout(READ_TIMEOUT)
             .user_agent(concat!("beffroi-player/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| HttpSetupError(e.to_string()))?;

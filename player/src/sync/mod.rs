@@ -14,7 +14,5 @@ pub mod http;
 mod pairing;
 pub mod sse;
 
-pub use engine::{
-    Action, Command, Options, Progress, Report, Shared, SyncEvent, SyncHandle, spawn,
-};
+pub use engine::{Action, Options, Progress, Report, Shared, SyncEvent, SyncHandle, spawn};
 pub use pairing::{PAIRING_FILE, PairingCode};

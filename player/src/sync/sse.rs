@@ -25,8 +25,10 @@ pub struct Parser {
     max_line: usize,
 }
 
-/// Lines longer than this are dropped (manifest events are ~100 bytes).
+/// Lines longer than this are cut to it (manifest events are ~100 bytes).
 const MAX_LINE: usize = 64 * 1024;
+/// Most `data:` lines kept for one event.
+const MAX_DATA_LINES: usize = 256;
 
 impl Parser {
     /// A parser at the start of a stream.
@@ -92,7 +94,8 @@ impl Parser {
         };
         match field {
             "event" => self.event = value.to_owned(),
-            "data" => self.data.push(value.to_owned()),
+            // Bounded too: a broken server must not make us buffer without end.
+            "data" if self.data.len() < MAX_DATA_LINES => self.data.push(value.to_owned()),
             "id" if !value.contains('\0') => self.last_id = Some(value.to_owned()),
             _ => {}
         }

@@ -28,7 +28,7 @@ pub struct Player {
     dir: Option<tempfile::TempDir>,
     stop: Arc<AtomicBool>,
     signal: Arc<Signal>,
-    thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
+    thread: Option<std::thread::JoinHandle<anyhow::Result<beffroi_player::live::Ending>>>,
 }
 
 /// The configuration of a test player: frames of 320×180 written at most every second,
