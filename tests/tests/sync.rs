@@ -53,6 +53,9 @@ async fn a_corrupt_blob_is_refused_the_old_content_stays_and_recovery_follows_th
     let (server, admin) = server_showing_red().await;
     let player = Player::start(&server.url, "poll_interval_s = 1\npush = true");
     pair_and_see_red(&admin, &player).await;
+    // The player is off while the new version is published and damaged (else it could
+    // fetch the blobs before they are damaged).
+    let dir = player.stop();
     let before: Value = admin
         .get(&format!("/api/v1/screens/{SCREEN}/manifest"))
         .await
@@ -91,6 +94,7 @@ async fn a_corrupt_blob_is_refused_the_old_content_stays_and_recovery_follows_th
         !originals.is_empty(),
         "the blobs are found on the server's disk"
     );
+    let player = Player::start_in(dir, &server.url, "poll_interval_s = 1\npush = true");
     // The player reports the damage and keeps red.
     let start = Instant::now();
     loop {
@@ -116,6 +120,18 @@ async fn a_corrupt_blob_is_refused_the_old_content_stays_and_recovery_follows_th
     // must not fetch it again and again), or at once when the officer asks for a reload.
     for (path, bytes) in originals {
         std::fs::write(path, bytes).unwrap();
+    }
+    let start = Instant::now();
+    while admin
+        .get(&format!("/api/v1/screens/{SCREEN}/status"))
+        .await
+        .1["listening"]
+        .as_u64()
+        .unwrap_or(0)
+        == 0
+    {
+        assert!(start.elapsed() < DEADLINE, "the player never listens");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let r = admin
         .post(
