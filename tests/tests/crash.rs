@@ -16,25 +16,29 @@ use beffroi_player::cache::Cache;
 use beffroi_player::cache::disk::OsDisk;
 use live::*;
 
-/// The player binary of this build, built first if needed.
+/// The player binary of this build. A workspace test run (`scripts/test`) has built it
+/// with the test binaries; run alone, this test builds it first (after changing the player,
+/// run `cargo build -p beffroi-player` or the whole workspace's tests).
 fn player_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_owned();
-    let mut build = Command::new(env!("CARGO"));
-    build.args([
-        "build",
-        "-q",
-        "-p",
-        "beffroi-player",
-        "--bin",
-        "beffroi-player",
-    ]);
-    if profile_dir.ends_with("release") {
-        build.arg("--release");
-    }
-    let status = build.status().unwrap();
-    assert!(status.success(), "building beffroi-player failed");
     let bin = profile_dir.join("beffroi-player");
+    if !bin.is_file() {
+        let mut build = Command::new(env!("CARGO"));
+        build.args([
+            "build",
+            "-q",
+            "-p",
+            "beffroi-player",
+            "--bin",
+            "beffroi-player",
+        ]);
+        if profile_dir.ends_with("release") {
+            build.arg("--release");
+        }
+        let status = build.status().unwrap();
+        assert!(status.success(), "building beffroi-player failed");
+    }
     assert!(bin.is_file(), "{} was not built", bin.display());
     bin
 }
