@@ -77,14 +77,7 @@ async fn an_untrusted_clock_plays_the_default_until_it_is_trusted() {
     let dir = tempfile::tempdir().unwrap();
     let player = Player::start_with(dir, &server.url, "poll_interval_s = 1", trusted);
     // Paired at 10:00 with a trusted clock: the morning playlist.
-    let code = player.pairing_code().await;
-    let r = admin
-        .post(
-            "/api/v1/pairing/claim",
-            &serde_json::json!({ "code": code, "screen": SCREEN }),
-        )
-        .await;
-    assert_eq!(r.0, 201, "{}", r.1);
+    claim(&admin, &player).await;
     player
         .wait_for_colour(GREEN, "trusted clock at 10:00")
         .await;
@@ -254,14 +247,7 @@ async fn an_alert_arrives_by_push_survives_a_restart_and_expires_with_no_server(
     playlist_of(&admin, "couleur", picture(64, 36, |_, _| GREEN)).await;
     publish(&admin).await;
     let player = Player::start(&server.url, "poll_interval_s = 3600\npush = true");
-    let code = player.pairing_code().await;
-    let r = admin
-        .post(
-            "/api/v1/pairing/claim",
-            &serde_json::json!({ "code": code, "screen": SCREEN }),
-        )
-        .await;
-    assert_eq!(r.0, 201, "{}", r.1);
+    claim(&admin, &player).await;
     player.wait_for_colour(GREEN, "content").await;
     // Polling once an hour: the alert can only come by push.
     raise(&admin, 10).await;
@@ -296,14 +282,7 @@ async fn a_cancelled_alert_never_returns_even_from_an_older_manifest() {
     playlist_of(&admin, "couleur", picture(64, 36, |_, _| GREEN)).await;
     publish(&admin).await;
     let player = Player::start(&server.url, "poll_interval_s = 1\npush = true");
-    let code = player.pairing_code().await;
-    let r = admin
-        .post(
-            "/api/v1/pairing/claim",
-            &serde_json::json!({ "code": code, "screen": SCREEN }),
-        )
-        .await;
-    assert_eq!(r.0, 201, "{}", r.1);
+    claim(&admin, &player).await;
     player.wait_for_colour(GREEN, "content").await;
     raise(&admin, 60).await;
     player.wait_for_pixel(0.01, 0.99, ALERT, "the alert").await;

@@ -31,18 +31,7 @@ async fn identify_thumbnail_and_restart_reach_the_player() {
     let player = Player::start(&server.url, "poll_interval_s = 3600\npush = true");
     pair_and_see_red(&admin, &player).await;
     // Actions travel by push: wait until the player listens.
-    let start = Instant::now();
-    while admin
-        .get(&format!("/api/v1/screens/{SCREEN}/status"))
-        .await
-        .1["listening"]
-        .as_u64()
-        .unwrap_or(0)
-        == 0
-    {
-        assert!(start.elapsed() < DEADLINE, "the player never listens");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_listening(&admin).await;
     action(&admin, "identify").await;
     player
         .wait_for_pixel(0.05, 0.5, ACCENT, "identify draws the name band")
@@ -98,14 +87,7 @@ async fn every_item_shown_is_counted_on_the_server() {
     assert_eq!(r.0, 200, "{}", r.1);
     publish(&admin).await;
     let player = Player::start(&server.url, "poll_interval_s = 1");
-    let code = player.pairing_code().await;
-    let r = admin
-        .post(
-            "/api/v1/pairing/claim",
-            &json!({ "code": code, "screen": SCREEN }),
-        )
-        .await;
-    assert_eq!(r.0, 201, "{}", r.1);
+    claim(&admin, &player).await;
     let start = Instant::now();
     loop {
         let plays: Value = admin.get(&format!("/api/v1/plays?screen={SCREEN}")).await.1;
@@ -127,19 +109,6 @@ async fn every_item_shown_is_counted_on_the_server() {
     player.stop();
 }
 
-async fn upload(admin: &common::Api, png: Vec<u8>) -> String {
-    let name = format!("{}.png", beffroi_protocol::ids::Sha256::of(&png));
-    let r = admin
-        .post_bytes(
-            &format!("/api/v1/media?name={name}&owner=shared"),
-            "image/png",
-            png,
-        )
-        .await;
-    assert!(r.0 == 201 || r.0 == 200, "{}", r.1);
-    r.1["sha256"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_valid_configuration_edit_applies_and_a_broken_one_is_refused() {
     let (server, admin) = server_showing_red().await;
@@ -152,14 +121,7 @@ async fn a_valid_configuration_edit_applies_and_a_broken_one_is_refused() {
     .await;
     publish(&admin).await;
     let player = Player::start(&server.url, "poll_interval_s = 1");
-    let code = player.pairing_code().await;
-    let r = admin
-        .post(
-            "/api/v1/pairing/claim",
-            &json!({ "code": code, "screen": SCREEN }),
-        )
-        .await;
-    assert_eq!(r.0, 201, "{}", r.1);
+    claim(&admin, &player).await;
     player.wait_for_pixel(0.25, 0.5, RED, "as published").await;
     player.rewrite_config(&config_text(
         &server.url,

@@ -121,18 +121,7 @@ async fn a_corrupt_blob_is_refused_the_old_content_stays_and_recovery_follows_th
     for (path, bytes) in originals {
         std::fs::write(path, bytes).unwrap();
     }
-    let start = Instant::now();
-    while admin
-        .get(&format!("/api/v1/screens/{SCREEN}/status"))
-        .await
-        .1["listening"]
-        .as_u64()
-        .unwrap_or(0)
-        == 0
-    {
-        assert!(start.elapsed() < DEADLINE, "the player never listens");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_listening(&admin).await;
     let r = admin
         .post(
             &format!("/api/v1/screens/{SCREEN}/actions"),

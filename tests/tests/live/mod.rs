@@ -259,8 +259,8 @@ pub const RED: [u8; 3] = [220, 30, 30];
 pub const GREEN: [u8; 3] = [30, 200, 60];
 pub const BLUE: [u8; 3] = [30, 60, 220];
 
-/// Pairs `player` through its on-screen code and waits for the red slide.
-pub async fn pair_and_see_red(admin: &Api, player: &Player) {
+/// Claims the code `player` shows for the Fruges screen, as an officer would.
+pub async fn claim(admin: &Api, player: &Player) {
     let code = player.pairing_code().await;
     let r = admin
         .post(
@@ -269,7 +269,29 @@ pub async fn pair_and_see_red(admin: &Api, player: &Player) {
         )
         .await;
     assert_eq!(r.0, 201, "{}", r.1);
+}
+
+/// Pairs `player` through its on-screen code and waits for the red slide.
+pub async fn pair_and_see_red(admin: &Api, player: &Player) {
+    claim(admin, player).await;
     player.wait_for_colour(RED, "after pairing").await;
+}
+
+/// Waits until the Fruges screen's player listens to its event stream (actions and
+/// pushes reach it only then).
+pub async fn wait_listening(admin: &Api) {
+    let start = Instant::now();
+    while admin
+        .get(&format!("/api/v1/screens/{SCREEN}/status"))
+        .await
+        .1["listening"]
+        .as_u64()
+        .unwrap_or(0)
+        == 0
+    {
+        assert!(start.elapsed() < DEADLINE, "the player never listens");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Every file under `dir` whose name is `name`.
@@ -297,8 +319,8 @@ pub fn picture(w: u32, h: u32, f: impl Fn(u32, u32) -> [u8; 3]) -> Vec<u8> {
     out
 }
 
-/// Uploads `png` and makes playlist `id` show it alone (created on first use).
-pub async fn playlist_of(admin: &Api, id: &str, png: Vec<u8>) {
+/// Uploads `png` as shared media; its address.
+pub async fn upload(admin: &Api, png: Vec<u8>) -> String {
     let name = format!("{}.png", beffroi_protocol::ids::Sha256::of(&png));
     let r = admin
         .post_bytes(
@@ -308,7 +330,12 @@ pub async fn playlist_of(admin: &Api, id: &str, png: Vec<u8>) {
         )
         .await;
     assert!(r.0 == 201 || r.0 == 200, "{}", r.1);
-    let sha = r.1["sha256"].as_str().unwrap().to_owned();
+    r.1["sha256"].as_str().unwrap().to_owned()
+}
+
+/// Uploads `png` and makes playlist `id` show it alone (created on first use).
+pub async fn playlist_of(admin: &Api, id: &str, png: Vec<u8>) {
+    let sha = upload(admin, png).await;
     let body = json!({ "name": id, "items": [
         { "id": "p", "duration_ms": 10_000, "kind": "image", "asset": sha, "fit": "cover" }
     ]});
