@@ -647,13 +647,7 @@ fn watch_loop(mut watch: FolderWatch, mut checker: Checker, rx: &mpsc::Receiver<
 mod tests {
     use super::*;
 
-    use beffroi_protocol::canonical::encode_blob;
-    use beffroi_protocol::data::events::EventsData;
-    use beffroi_protocol::ids::Sha256;
-    use beffroi_protocol::layout::Layout;
-    use beffroi_protocol::manifest::{AssetRef, BlobRef};
     use ed25519_dalek::{Signer as _, SigningKey};
-    use serde_json::json;
 
     fn key() -> SigningKey {
         let mut secret = [0u8; 32];
@@ -673,36 +667,13 @@ mod tests {
     /// Writes a small valid bundle titled `title` (one image asset of random bytes, never
     /// decoded, and an empty agenda) to `dir`, signed by `key` when given.
     fn write_bundle(dir: &Path, title: &str, key: Option<&SigningKey>) {
-        let layout = Layout::from_toml(include_str!("../../layouts/fullscreen.toml")).unwrap();
-        let mut m: Manifest = serde_json::from_value(json!({
-            "schema_version": 1,
-            "generated_at": "2026-11-29T08:00:00Z",
-            "screen": { "id": "fruges-mairie", "name": "Mairie de Fruges", "commune": "62364" },
-            "layout": "fullscreen",
-            "layouts": [layout],
-            "playlists": [ { "id": "jour", "items": [
-                { "id": "titre", "duration_ms": 10000, "kind": "text", "title": { "fr": title } },
-                { "id": "agenda", "duration_ms": 10000, "kind": "events", "days": 7 }
-            ] } ],
-            "default_playlists": { "main": "jour" }
-        }))
-        .unwrap();
         let image: Vec<u8> = (0..2000u32)
             .map(|i| (i * 7 + title.len() as u32) as u8)
             .collect();
-        m.assets = vec![AssetRef {
-            sha256: Sha256::of(&image),
-            size: image.len() as u64,
-            mime: "image/png".into(),
-            width: Some(64),
-            height: Some(64),
-        }];
-        let events: EventsData = serde_json::from_value(json!({ "events": [] })).unwrap();
-        let (_, events_blob) = encode_blob(&events).unwrap();
-        m.data.events = Some(BlobRef::of(&events_blob));
-        m.seal().unwrap();
+        // The cache tests' sealed manifest: a title slide, an agenda, one image asset.
+        let v = crate::cache::tests::version(title, vec![image]);
         fs::create_dir_all(dir).unwrap();
-        bundle::write(dir, &m, [image.as_slice(), events_blob.as_slice()]).unwrap();
+        bundle::write(dir, &v.manifest, v.blobs.iter().map(Vec::as_slice)).unwrap();
         if let Some(key) = key {
             let bytes = fs::read(dir.join(MANIFEST_FILE)).unwrap();
             fs::write(dir.join(SIGNATURE_FILE), signature_line(key, &bytes)).unwrap();

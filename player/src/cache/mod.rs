@@ -27,7 +27,7 @@
 pub mod disk;
 pub mod powercut;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::BTreeSet;
 use std::fmt;

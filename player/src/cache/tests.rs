@@ -33,10 +33,10 @@ fn noise(seed: u64, len: usize) -> Vec<u8> {
 
 /// One manifest version with its canonical bytes and every blob it names.
 #[derive(Debug, Clone)]
-struct Version {
-    manifest: Manifest,
+pub(crate) struct Version {
+    pub(crate) manifest: Manifest,
     bytes: Vec<u8>,
-    blobs: Vec<Vec<u8>>,
+    pub(crate) blobs: Vec<Vec<u8>>,
 }
 
 impl Version {
@@ -47,7 +47,7 @@ impl Version {
 
 /// A sealed manifest titled `title` whose assets are `images` (random bytes, never decoded)
 /// and whose events data set is a valid empty agenda tagged with `title`.
-fn version(title: &str, images: Vec<Vec<u8>>) -> Version {
+pub(crate) fn version(title: &str, images: Vec<Vec<u8>>) -> Version {
     let layout = Layout::from_toml(include_str!("../../../layouts/fullscreen.toml")).unwrap();
     let mut m: Manifest = serde_json::from_value(json!({
         "schema_version": 1,
