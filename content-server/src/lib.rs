@@ -14,6 +14,7 @@ pub mod hub;
 pub mod ingest;
 pub mod keys;
 pub mod model;
+pub mod news;
 pub mod publish;
 pub mod server;
 pub mod settings;

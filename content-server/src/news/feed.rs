@@ -1,0 +1,1 @@
+//! Reading RSS and Atom feeds into clean news items.

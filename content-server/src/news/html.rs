@@ -1,0 +1,1 @@
+//! HTML fragments from feeds turned into clean text for the screens.
