@@ -1,6 +1,6 @@
 //! Emergency alerts as the server keeps them: the protocol [`Alert`] with its target and
-//! provenance (table `alerts`, history in `alert_log`), which screens a target reaches, and
-//! the alerts each screen's manifest carries.
+//! provenance (table `alerts`, history in `alert_log`), which screens a target reaches (every
+//! screen, or by screen, commune or group), and the alerts each screen's manifest carries.
 //!
 //! Alerts bypass drafts and publishing: a change is stored, pushed at once and written into
 //! the manifests of the screens concerned (see `publish::refresh_for_alert`). A manifest
@@ -25,13 +25,15 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 use utoipa::ToSchema;
 
-use crate::model::snapshot::Snapshot;
+use crate::model::body::ScreenBody;
+use crate::model::snapshot::{Owned, Snapshot};
 
 /// How far ahead an alert may end: none outlives a week without someone renewing it.
 pub const MAX_AHEAD: jiff::SignedDuration = jiff::SignedDuration::from_hours(7 * 24);
 
-/// Which screens an alert is for: every screen, or the screens listed and those of the
-/// communes listed (a screen is a commune's when the commune owns it or it stands there).
+/// Which screens an alert is for: every screen, or the screens listed, those of the
+/// communes listed (a screen is a commune's when the commune owns it or it stands there) and
+/// those in the groups listed (a screen is in the groups its published body names).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
@@ -42,28 +44,34 @@ pub struct Target {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<String>, example = json!(["62364"]))]
     pub communes: Vec<Insee>,
+    /// Every screen in these groups (group ids).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(example = json!(["mairies"]))]
+    pub groups: Vec<String>,
     /// These screens (ids).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub screens: Vec<String>,
 }
 
 impl Target {
-    /// Whether it reaches screen `id`, owned by `owner` (`None`: the intercommunality) and
-    /// standing in `commune`.
-    pub fn reaches(&self, id: &str, owner: Option<&Insee>, commune: &Insee) -> bool {
+    /// Whether it reaches screen `id` as `screen` describes it (its owner, where it stands,
+    /// its groups).
+    pub fn reaches(&self, id: &str, screen: &Owned<ScreenBody>) -> bool {
+        let owner = screen.owner.as_ref();
         self.all
             || self.screens.iter().any(|s| s == id)
             || self
                 .communes
                 .iter()
-                .any(|c| c == commune || Some(c) == owner)
+                .any(|c| *c == screen.body.commune || Some(c) == owner)
+            || self.groups.iter().any(|g| screen.body.groups.contains(g))
     }
 
     /// The screens of `s` it reaches, by id.
     pub fn screens_in(&self, s: &Snapshot) -> BTreeSet<String> {
         s.screens
             .iter()
-            .filter(|(id, sc)| self.reaches(id, sc.owner.as_ref(), &sc.body.commune))
+            .filter(|(id, sc)| self.reaches(id, sc))
             .map(|(id, _)| id.clone())
             .collect()
     }
@@ -320,9 +328,7 @@ pub fn for_screen(
     let mut out: Vec<Alert> = live
         .iter()
         .filter_map(|a| {
-            if a.target
-                .reaches(screen_id, screen.owner.as_ref(), &screen.body.commune)
-            {
+            if a.target.reaches(screen_id, screen) {
                 Some(a.alert.clone())
             } else if previous.contains(&a.alert.id) {
                 Some(Alert {
@@ -343,10 +349,10 @@ mod tests {
     use super::*;
     use crate::model::body::{Body, ScreenBody};
 
-    fn screen(commune: &str) -> Body {
+    fn screen(commune: &str, groups: &[&str]) -> Body {
         Body::Screen(Box::new(
             serde_json::from_value::<ScreenBody>(serde_json::json!({
-                "name": "Mairie", "commune": commune, "layout": "fullscreen",
+                "name": "Mairie", "commune": commune, "layout": "fullscreen", "groups": groups,
             }))
             .unwrap(),
         ))
@@ -373,16 +379,20 @@ mod tests {
     }
 
     #[test]
-    fn targets_reach_listed_screens_and_the_screens_of_communes_by_owner_or_place() {
+    fn targets_reach_listed_screens_the_screens_of_communes_by_owner_or_place_and_groups() {
         let mut s = Snapshot::default();
         let fruges: Insee = "62364".parse().unwrap();
         let hucq: Insee = "62463".parse().unwrap();
         // Owned by Fruges, standing in Fruges; shared, standing in Fruges; owned by
-        // Fruges, standing in Hucqueliers; Hucqueliers' own.
-        s.insert("a".into(), Some(fruges.clone()), screen("62364"));
-        s.insert("b".into(), None, screen("62364"));
-        s.insert("c".into(), Some(fruges.clone()), screen("62463"));
-        s.insert("d".into(), Some(hucq.clone()), screen("62463"));
+        // Fruges, standing in Hucqueliers; Hucqueliers' own. Two are town halls.
+        s.insert("a".into(), Some(fruges.clone()), screen("62364", &[]));
+        s.insert("b".into(), None, screen("62364", &["mairies"]));
+        s.insert("c".into(), Some(fruges.clone()), screen("62463", &[]));
+        s.insert(
+            "d".into(),
+            Some(hucq.clone()),
+            screen("62463", &["mairies", "dehors"]),
+        );
         let ids = |t: Target| t.screens_in(&s).into_iter().collect::<Vec<_>>();
         assert_eq!(
             ids(Target {
@@ -404,6 +414,21 @@ mod tests {
                 ..Target::default()
             }),
             ["d"]
+        );
+        assert_eq!(
+            ids(Target {
+                groups: vec!["mairies".into(), "vide".into()],
+                ..Target::default()
+            }),
+            ["b", "d"]
+        );
+        assert_eq!(
+            ids(Target {
+                groups: vec!["dehors".into()],
+                screens: vec!["a".into()],
+                ..Target::default()
+            }),
+            ["a", "d"]
         );
         assert_eq!(
             ids(Target {

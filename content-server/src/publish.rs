@@ -45,42 +45,36 @@ pub struct Outcome {
     pub screens: BTreeMap<String, String>,
 }
 
-/// Stores the (so far empty) data sets as blobs and returns their references.
+/// Stores the data sets as blobs and returns their references: events, waste and the
+/// catalogue (so far empty) and an empty news data set, which `news::refresh` replaces with
+/// the stored news once the server state exists.
 pub async fn store_data_sets(
     state_blobs: &crate::blobs::Blobs,
     db: &sqlx::SqlitePool,
 ) -> Result<DataSets, ApiError> {
-    let mut refs = DataRefs::default();
-    let encode = |r: Result<(beffroi_protocol::manifest::BlobRef, Vec<u8>), _>| {
-        r.map_err(|e: beffroi_protocol::canonical::CanonicalError| {
-            ApiError::internal("encoding a data set", e)
-        })
+    let refs = DataRefs {
+        events: Some(store_data_set(state_blobs, db, &EventsData::default()).await?),
+        waste: Some(store_data_set(state_blobs, db, &WasteData::default()).await?),
+        news: Some(store_data_set(state_blobs, db, &NewsData::default()).await?),
+        catalogue: Some(store_data_set(state_blobs, db, &Catalogue::default()).await?),
     };
-    let sets = [
-        encode(beffroi_protocol::canonical::encode_blob(
-            &EventsData::default(),
-        ))?,
-        encode(beffroi_protocol::canonical::encode_blob(
-            &WasteData::default(),
-        ))?,
-        encode(beffroi_protocol::canonical::encode_blob(
-            &NewsData::default(),
-        ))?,
-        encode(beffroi_protocol::canonical::encode_blob(
-            &Catalogue::default(),
-        ))?,
-    ];
-    for (i, (r, bytes)) in sets.into_iter().enumerate() {
-        let sha = state_blobs.put(bytes).await?;
-        record_blob(db, &sha, r.size, "application/json").await?;
-        match i {
-            0 => refs.events = Some(r),
-            1 => refs.waste = Some(r),
-            2 => refs.news = Some(r),
-            _ => refs.catalogue = Some(r),
-        }
-    }
-    Ok(DataSets(refs))
+    Ok(DataSets {
+        refs,
+        news_images: Vec::new(),
+    })
+}
+
+/// Stores one data set as a canonical JSON blob and returns its reference.
+pub async fn store_data_set(
+    blobs: &crate::blobs::Blobs,
+    db: &sqlx::SqlitePool,
+    set: &impl serde::Serialize,
+) -> ApiResult<beffroi_protocol::manifest::BlobRef> {
+    let (r, bytes) = beffroi_protocol::canonical::encode_blob(set)
+        .map_err(|e| ApiError::internal("encoding a data set", e))?;
+    let sha = blobs.put(bytes).await?;
+    record_blob(db, &sha, r.size, "application/json").await?;
+    Ok(r)
 }
 
 /// Records a stored blob and its type (once).
@@ -140,7 +134,7 @@ pub async fn rendition(state: &AppState, source: &Sha256, pbox: PixelBox) -> Api
     })
 }
 
-async fn stored_rendition<'e>(
+pub(crate) async fn stored_rendition<'e>(
     db: impl sqlx::SqliteExecutor<'e>,
     source: &Sha256,
     (w, h): PixelBox,
@@ -217,7 +211,7 @@ pub async fn preview(state: &AppState, screen_id: &str, side: Side) -> ApiResult
         &s,
         screen_id,
         &|sha, b| made.get(&(sha.clone(), b)).cloned(),
-        &state.data_sets,
+        &state.data_sets(),
         alerts::for_screen(&live, &s, screen_id, &BTreeSet::new()),
         generated_at,
     )
@@ -361,7 +355,7 @@ pub async fn publish(
             &next,
             screen,
             &asset,
-            &state.data_sets,
+            &state.data_sets(),
             screen_alerts,
             old.as_ref(),
             now,
@@ -467,7 +461,7 @@ pub async fn old_manifest(
 /// Rebuilds the manifest of `screen` with `screen_alerts`; stores it and returns its version
 /// when it differs from `old`, the stored one.
 #[allow(clippy::too_many_arguments)]
-async fn store_manifest(
+pub(crate) async fn store_manifest(
     tx: &mut SqliteConnection,
     s: &Snapshot,
     screen: &str,
@@ -542,6 +536,23 @@ async fn store_manifest(
     Ok(Some(m.version))
 }
 
+/// The renditions already made (by a publish) that `screens` of `s` use.
+pub(crate) async fn renditions_made(
+    tx: &mut SqliteConnection,
+    s: &Snapshot,
+    screens: &BTreeSet<String>,
+) -> ApiResult<BTreeMap<(Sha256, PixelBox), AssetRef>> {
+    let mut made = BTreeMap::new();
+    for screen in screens {
+        for (sha, pbox) in build::rendition_needs(s, screen) {
+            if let Some(a) = stored_rendition(&mut *tx, &sha, pbox).await? {
+                made.insert((sha, pbox), a);
+            }
+        }
+    }
+    Ok(made)
+}
+
 /// What an alert change did to the screens, to announce once committed.
 #[derive(Debug, Clone, Default)]
 pub struct AlertRefresh {
@@ -585,15 +596,7 @@ pub async fn refresh_for_alert(
     .await?;
     screens.extend(holding.into_iter().filter(|id| s.screens.contains_key(id)));
 
-    // The renditions the published state already uses (a publish made them).
-    let mut made = BTreeMap::new();
-    for screen in &screens {
-        for (sha, pbox) in build::rendition_needs(s, screen) {
-            if let Some(a) = stored_rendition(&mut *tx, &sha, pbox).await? {
-                made.insert((sha, pbox), a);
-            }
-        }
-    }
+    let made = renditions_made(&mut *tx, s, &screens).await?;
     let asset = |sha: &Sha256, b: PixelBox| made.get(&(sha.clone(), b)).cloned();
 
     let publication = sqlx::query(
@@ -621,7 +624,7 @@ pub async fn refresh_for_alert(
             s,
             screen,
             &asset,
-            &state.data_sets,
+            &state.data_sets(),
             screen_alerts,
             old.as_ref(),
             now,

@@ -121,8 +121,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Held by a publish from reading the drafts to committing the manifests.
     pub publishing: tokio::sync::Mutex<()>,
-    /// The data sets' blobs.
-    pub data_sets: crate::model::manifest::DataSets,
+    /// The data sets' blobs (replaced when the news changes; read by every manifest build).
+    pub data_sets: std::sync::RwLock<crate::model::manifest::DataSets>,
     /// SHA-256 of the TLS certificate (DER) when serving HTTPS; players pin it at pairing.
     pub tls_fingerprint: Option<String>,
 }
@@ -137,6 +137,14 @@ impl AppState {
     /// "from the future" (a player's clock ahead) still proves it is alive.
     pub fn is_online(&self, last_beat: jiff::Timestamp, now: jiff::Timestamp) -> bool {
         now.duration_since(last_beat) <= self.offline_after()
+    }
+
+    /// The data sets in force.
+    pub fn data_sets(&self) -> crate::model::manifest::DataSets {
+        self.data_sets
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Whether cookies get the `Secure` attribute.
@@ -159,6 +167,7 @@ pub async fn launch_with_listener(
         None => None,
     };
     let state = Arc::new(open(settings).await?);
+    crate::news::schedule::spawn(Arc::clone(&state));
     // Event streams never end on their own: graceful shutdown would wait for them forever,
     // so closing the hub ends them when the shutdown begins.
     let hub_state = Arc::clone(&state);
@@ -198,7 +207,7 @@ pub async fn open(settings: Settings) -> Result<AppState, ServerError> {
     let data_sets = crate::publish::store_data_sets(&blobs, &db)
         .await
         .map_err(|e| ServerError::Seed(e.message))?;
-    Ok(AppState {
+    let state = AppState {
         settings,
         db,
         key,
@@ -208,9 +217,15 @@ pub async fn open(settings: Settings) -> Result<AppState, ServerError> {
         devices: crate::auth::DeviceCache::default(),
         limits: Limits::default(),
         publishing: tokio::sync::Mutex::new(()),
-        data_sets,
+        data_sets: std::sync::RwLock::new(data_sets),
         tls_fingerprint,
-    })
+    };
+    // The stored news as a data set (the same bytes as before a restart, so no manifest
+    // changes unless an item expired meanwhile).
+    crate::news::refresh(&state, None)
+        .await
+        .map_err(|e| ServerError::Seed(e.message))?;
+    Ok(state)
 }
 
 /// The API's routes and their OpenAPI document, from the same registrations.

@@ -34,6 +34,9 @@ pub struct Settings {
     pub heartbeat_s: u32,
     /// Seconds between SSE keep-alive comments (`BEFFROI_SSE_KEEPALIVE_S`).
     pub sse_keepalive_s: u32,
+    /// Seconds between checks for news feeds due for a fetch (`BEFFROI_FEED_CHECK_S`); each
+    /// feed has its own refresh interval.
+    pub feed_check_s: u32,
 }
 
 impl Default for Settings {
@@ -49,6 +52,7 @@ impl Default for Settings {
             behind_tls_proxy: false,
             heartbeat_s: 60,
             sse_keepalive_s: 15,
+            feed_check_s: 60,
         }
     }
 }
@@ -67,6 +71,7 @@ impl std::fmt::Debug for Settings {
             .field("behind_tls_proxy", &self.behind_tls_proxy)
             .field("heartbeat_s", &self.heartbeat_s)
             .field("sse_keepalive_s", &self.sse_keepalive_s)
+            .field("feed_check_s", &self.feed_check_s)
             .finish()
     }
 }
@@ -165,9 +170,14 @@ impl Settings {
                         .parse()
                         .map_err(|_| bad("expected a number of seconds"))?;
                 }
+                "BEFFROI_FEED_CHECK_S" => {
+                    s.feed_check_s = value
+                        .parse()
+                        .map_err(|_| bad("expected a number of seconds"))?;
+                }
                 other if other.starts_with("BEFFROI_") && !KNOWN_ELSEWHERE.contains(&other) => {
                     return Err(bad(
-                        "unknown setting (BEFFROI_LISTEN, BEFFROI_DATA_DIR, BEFFROI_MAX_UPLOAD_BYTES, BEFFROI_METRICS_PUBLIC, BEFFROI_EDITORS_SELF_PUBLISH, BEFFROI_TLS_CERT, BEFFROI_TLS_KEY, BEFFROI_BEHIND_TLS_PROXY, BEFFROI_HEARTBEAT_S, BEFFROI_SSE_KEEPALIVE_S)",
+                        "unknown setting (BEFFROI_LISTEN, BEFFROI_DATA_DIR, BEFFROI_MAX_UPLOAD_BYTES, BEFFROI_METRICS_PUBLIC, BEFFROI_EDITORS_SELF_PUBLISH, BEFFROI_TLS_CERT, BEFFROI_TLS_KEY, BEFFROI_BEHIND_TLS_PROXY, BEFFROI_HEARTBEAT_S, BEFFROI_SSE_KEEPALIVE_S, BEFFROI_FEED_CHECK_S)",
                     ));
                 }
                 _ => {}
@@ -188,9 +198,9 @@ impl Settings {
                 "tls_cert and tls_key go together: set both to serve HTTPS, or neither".into(),
             ));
         }
-        if self.heartbeat_s == 0 || self.sse_keepalive_s == 0 {
+        if self.heartbeat_s == 0 || self.sse_keepalive_s == 0 || self.feed_check_s == 0 {
             return Err(SettingsError::Invalid(
-                "heartbeat_s and sse_keepalive_s must be greater than zero".into(),
+                "heartbeat_s, sse_keepalive_s and feed_check_s must be greater than zero".into(),
             ));
         }
         if self.data_dir.as_os_str().is_empty() {

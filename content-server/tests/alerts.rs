@@ -1,8 +1,9 @@
 //! Emergency alerts through the real server: a raised alert is pushed at once to the event
 //! streams of the screens it reaches and carried by their next manifest (new ETag); other
 //! screens get neither; edits and cancellations bump the revision and reach push and
-//! manifest alike; editors alert only their own screens and communes; bad bodies are
-//! refused naming the field; every change is in the audit log.
+//! manifest alike; a group target reaches exactly the screens of the group; editors alert
+//! only their own screens, communes and groups; bad bodies are refused naming the field;
+//! every change is in the audit log.
 
 mod common;
 
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use beffroi_protocol::alert::Alert;
 use beffroi_server::users::Role;
-use common::{Api, FRUGES, HUCQUELIERS, TestServer};
+use common::{Api, FRUGES, HUCQUELIERS, TestServer, device_manifest, pair};
 use futures_util::{Stream, StreamExt as _};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -84,45 +85,48 @@ async fn fixture() -> Fixture {
     }
 }
 
-/// Pairs a new player with `screen`: a client sending its device token.
-async fn pair(server: &TestServer, claimer: &Api, screen: &str) -> Api {
-    let r = server.anonymous().post("/api/v1/pairing", &json!({})).await;
-    assert_eq!(r.0, 201, "{}", r.1);
-    let code = r.1["code"].as_str().unwrap().to_owned();
-    let secret = r.1["secret"].as_str().unwrap().to_owned();
-    let c = claimer
-        .post(
-            "/api/v1/pairing/claim",
-            &json!({ "code": code, "screen": screen }),
-        )
-        .await;
-    assert_eq!(c.0, 201, "{}", c.1);
-    let r = reqwest::Client::new()
-        .get(server.at(&format!("/api/v1/pairing/{code}")))
-        .header("X-Pairing-Secret", &secret)
-        .send()
-        .await
-        .unwrap();
-    let body: Value = r.json().await.unwrap();
-    Api::with_token(&server.url, body["token"].as_str().unwrap())
+/// The body of fixture screen `id` standing in `commune`, in `groups`.
+fn screen_body(id: &str, commune: &str, groups: &[&str]) -> Value {
+    json!({
+        "name": format!("Mairie {commune}"),
+        "commune": commune,
+        "layout": "fullscreen",
+        "default_playlists": { "main": format!("pl-{id}") },
+        "groups": groups,
+    })
 }
 
-/// A device's manifest: (status, ETag, body) asked with `If-None-Match: etag`.
-async fn manifest(device: &Api, etag: Option<&str>) -> (u16, String, Value) {
-    let mut rb = device.request(Method::GET, "/api/v1/player/manifest");
-    if let Some(e) = etag {
-        rb = rb.header("If-None-Match", e);
+/// Groups: `mairies` (shared, both screens) and `ecoles-hucq` (Hucqueliers', its screen
+/// only), published.
+async fn with_groups(f: &Fixture) {
+    for (id, owner, name) in [
+        ("mairies", None, "Mairies"),
+        ("ecoles-hucq", Some(HUCQUELIERS), "Écoles de Hucqueliers"),
+    ] {
+        let r = f
+            .admin
+            .post(
+                "/api/v1/groups",
+                &json!({ "id": id, "owner": owner, "body": { "name": name } }),
+            )
+            .await;
+        assert_eq!(r.0, 201, "{}", r.1);
     }
-    let r = rb.send().await.unwrap();
-    let status = r.status().as_u16();
-    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
-    let text = r.text().await.unwrap();
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap()
-    };
-    (status, etag, body)
+    for (id, commune, groups) in [
+        (FR, FRUGES, &["mairies"][..]),
+        (HU, HUCQUELIERS, &["mairies", "ecoles-hucq"][..]),
+    ] {
+        let r = f
+            .admin
+            .put(
+                &format!("/api/v1/screens/{id}"),
+                &json!({ "body": screen_body(id, commune, groups) }),
+            )
+            .await;
+        assert_eq!(r.0, 200, "{}", r.1);
+    }
+    let r = f.admin.post("/api/v1/publish", &json!({})).await;
+    assert_eq!(r.0, 200, "{}", r.1);
 }
 
 /// An instant `minutes` from now, RFC 3339.
@@ -238,8 +242,8 @@ async fn a_raised_alert_is_pushed_at_once_and_carried_by_the_next_manifest_of_it
     let mut e2 = Events::open(&f.d2, None).await;
     assert_eq!(e1.next(LONG).await.unwrap().event, "manifest");
     assert_eq!(e2.next(LONG).await.unwrap().event, "manifest");
-    let (_, etag1, before1) = manifest(&f.d1, None).await;
-    let (_, etag2, _) = manifest(&f.d2, None).await;
+    let (_, etag1, before1) = device_manifest(&f.d1, None).await;
+    let (_, etag2, _) = device_manifest(&f.d2, None).await;
     assert!(alerts_of(&before1).is_empty());
 
     let r = f
@@ -284,7 +288,7 @@ async fn a_raised_alert_is_pushed_at_once_and_carried_by_the_next_manifest_of_it
     assert_eq!(m.data["version"], new_version.as_str());
 
     // The next poll: a new ETag, and the same alert in the manifest.
-    let (status, etag, body) = manifest(&f.d1, Some(&etag1)).await;
+    let (status, etag, body) = device_manifest(&f.d1, Some(&etag1)).await;
     assert_eq!(status, 200);
     assert_ne!(etag, etag1);
     assert_eq!(etag, format!("\"{new_version}\""));
@@ -292,7 +296,7 @@ async fn a_raised_alert_is_pushed_at_once_and_carried_by_the_next_manifest_of_it
 
     // The other screen: no event, same manifest, no alert.
     assert!(e2.next(QUIET).await.is_none(), "Hucqueliers got an event");
-    let (status, _, _) = manifest(&f.d2, Some(&etag2)).await;
+    let (status, _, _) = device_manifest(&f.d2, Some(&etag2)).await;
     assert_eq!(status, 304);
 
     // A second alert: the manifest lists them sorted by id, whatever the order raised.
@@ -304,7 +308,7 @@ async fn a_raised_alert_is_pushed_at_once_and_carried_by_the_next_manifest_of_it
         )
         .await;
     assert_eq!(r.0, 201, "{}", r.1);
-    let (_, _, body) = manifest(&f.d1, None).await;
+    let (_, _, body) = device_manifest(&f.d1, None).await;
     let ids: Vec<String> = alerts_of(&body).into_iter().map(|a| a.id).collect();
     assert_eq!(ids, ["canicule", "crue-lys"]);
 
@@ -319,10 +323,10 @@ async fn a_raised_alert_is_pushed_at_once_and_carried_by_the_next_manifest_of_it
     assert_eq!(r.0, 200, "{}", r.1);
     let r = f.admin.post("/api/v1/publish", &json!({})).await;
     assert_eq!(r.0, 200, "{}", r.1);
-    let (_, _, body) = manifest(&f.d1, None).await;
+    let (_, _, body) = device_manifest(&f.d1, None).await;
     assert_eq!(alerts_of(&body).len(), 2, "{body}");
     assert_eq!(body["playlists"][0]["items"][0]["title"]["fr"], "Bonsoir");
-    let (_, _, body) = manifest(&f.d2, None).await;
+    let (_, _, body) = device_manifest(&f.d2, None).await;
     assert!(alerts_of(&body).is_empty());
 }
 
@@ -364,7 +368,7 @@ async fn edits_and_cancellations_bump_the_revision_in_push_and_manifest() {
     assert_eq!(e1.next(LONG).await.unwrap().event, "manifest");
 
     // Cancelled: revision 3, cancelled, in the push and (as a tombstone) in the manifest.
-    let (_, etag, _) = manifest(&f.d1, None).await;
+    let (_, etag, _) = device_manifest(&f.d1, None).await;
     let r = f.fruges.post("/api/v1/alerts/eau/cancel", &json!({})).await;
     assert_eq!(r.0, 200, "{}", r.1);
     assert_eq!(r.1["revision"], 3);
@@ -375,7 +379,7 @@ async fn edits_and_cancellations_bump_the_revision_in_push_and_manifest() {
     let pushed: Alert = serde_json::from_value(ev.data).unwrap();
     assert_eq!((pushed.revision, pushed.cancelled), (3, true));
     assert_eq!(e1.next(LONG).await.unwrap().event, "manifest");
-    let (status, new_etag, m) = manifest(&f.d1, Some(&etag)).await;
+    let (status, new_etag, m) = device_manifest(&f.d1, Some(&etag)).await;
     assert_eq!(status, 200);
     assert_ne!(new_etag, etag);
     assert_eq!(alerts_of(&m), [pushed]);
@@ -386,7 +390,7 @@ async fn edits_and_cancellations_bump_the_revision_in_push_and_manifest() {
     assert_eq!(r.0, 409, "{}", r.1);
     // Hucqueliers never heard of it.
     assert!(e2.next(QUIET).await.is_none());
-    let (_, _, m) = manifest(&f.d2, None).await;
+    let (_, _, m) = device_manifest(&f.d2, None).await;
     assert!(alerts_of(&m).is_empty());
 
     // Moved from Fruges to Hucqueliers: Hucqueliers gets it, Fruges a tombstone at the
@@ -427,7 +431,7 @@ async fn edits_and_cancellations_bump_the_revision_in_push_and_manifest() {
         ),
         ("alert", &json!(2), &json!(true))
     );
-    let (_, _, m1) = manifest(&f.d1, None).await;
+    let (_, _, m1) = device_manifest(&f.d1, None).await;
     let on_fruges: Vec<(String, u32, bool)> = alerts_of(&m1)
         .into_iter()
         .map(|a| (a.id, a.revision, a.cancelled))
@@ -436,7 +440,7 @@ async fn edits_and_cancellations_bump_the_revision_in_push_and_manifest() {
         on_fruges,
         [("eau".into(), 3, true), ("route".into(), 2, true)]
     );
-    let (_, _, m2) = manifest(&f.d2, None).await;
+    let (_, _, m2) = device_manifest(&f.d2, None).await;
     let on_hucq: Vec<(String, u32, bool)> = alerts_of(&m2)
         .into_iter()
         .map(|a| (a.id, a.revision, a.cancelled))
@@ -451,7 +455,7 @@ async fn editors_alert_only_their_own_screens_and_communes() {
     let approver = f.server.user("approver", Role::Approver, &[]).await;
     let mut e2 = Events::open(&f.d2, None).await;
     assert_eq!(e2.next(LONG).await.unwrap().event, "manifest");
-    let (_, etag2, _) = manifest(&f.d2, None).await;
+    let (_, etag2, _) = device_manifest(&f.d2, None).await;
 
     for (who, target) in [
         (&f.fruges, json!({ "screens": [HU] })),
@@ -467,7 +471,7 @@ async fn editors_alert_only_their_own_screens_and_communes() {
     }
     // Nothing reached Hucqueliers, nothing was stored.
     assert!(e2.next(QUIET).await.is_none());
-    assert_eq!(manifest(&f.d2, Some(&etag2)).await.0, 304);
+    assert_eq!(device_manifest(&f.d2, Some(&etag2)).await.0, 304);
     let r = f.admin.get("/api/v1/alerts/intrus").await;
     assert_eq!(r.0, 404, "{}", r.1);
 
@@ -522,9 +526,145 @@ async fn editors_alert_only_their_own_screens_and_communes() {
 }
 
 #[tokio::test]
+async fn a_group_target_reaches_exactly_the_screens_of_the_group() {
+    let f = fixture().await;
+    with_groups(&f).await;
+    let mut e1 = Events::open(&f.d1, None).await;
+    let mut e2 = Events::open(&f.d2, None).await;
+    assert_eq!(e1.next(LONG).await.unwrap().event, "manifest");
+    assert_eq!(e2.next(LONG).await.unwrap().event, "manifest");
+    let (_, etag1, _) = device_manifest(&f.d1, None).await;
+
+    // Hucqueliers' editor alerts their group: its one screen, not Fruges'.
+    let r = f
+        .hucq
+        .post(
+            "/api/v1/alerts",
+            &alert_body("ecoles-fermees", json!({ "groups": ["ecoles-hucq"] })),
+        )
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    assert_eq!(r.1["target"], json!({ "groups": ["ecoles-hucq"] }));
+    assert_eq!(r.1["screens"], json!([HU]));
+    let changed: Vec<&String> = r.1["manifests"].as_object().unwrap().keys().collect();
+    assert_eq!(changed, [HU]);
+    let ev = e2.next(LONG).await.expect("no alert event");
+    assert_eq!(
+        (ev.event.as_str(), &ev.data["id"]),
+        ("alert", &json!("ecoles-fermees"))
+    );
+    assert_eq!(e2.next(LONG).await.unwrap().event, "manifest");
+    let (_, _, m2) = device_manifest(&f.d2, None).await;
+    assert_eq!(alerts_of(&m2)[0].id, "ecoles-fermees");
+    assert!(e1.next(QUIET).await.is_none(), "Fruges got an event");
+    assert_eq!(device_manifest(&f.d1, Some(&etag1)).await.0, 304);
+
+    // A shared group reaches every screen in it, with the groups listed sorted and once.
+    let r = f
+        .admin
+        .post(
+            "/api/v1/alerts",
+            &alert_body(
+                "mairies-fermees",
+                json!({ "groups": ["mairies", "ecoles-hucq", "mairies"] }),
+            ),
+        )
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    assert_eq!(r.1["target"]["groups"], json!(["ecoles-hucq", "mairies"]));
+    assert_eq!(r.1["screens"], json!([FR, HU]));
+    assert_eq!(e1.next(LONG).await.unwrap().event, "alert");
+    let (_, _, m1) = device_manifest(&f.d1, None).await;
+    let ids: Vec<String> = alerts_of(&m1).into_iter().map(|a| a.id).collect();
+    assert_eq!(ids, ["mairies-fermees"]);
+
+    // Whoever works for Hucqueliers sees the group's alert; Fruges' editor does not (ids
+    // sorted: both started within the same second or two).
+    let ids = |r: (u16, Value)| -> Vec<String> {
+        r.1.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    assert_eq!(
+        ids(f.hucq.get("/api/v1/alerts").await),
+        ["ecoles-fermees", "mairies-fermees"]
+    );
+    assert_eq!(
+        ids(f.fruges.get("/api/v1/alerts").await),
+        ["mairies-fermees"]
+    );
+}
+
+#[tokio::test]
+async fn an_editor_cannot_alert_the_group_of_another_commune_or_a_shared_one() {
+    let f = fixture().await;
+    with_groups(&f).await;
+    let mut e2 = Events::open(&f.d2, None).await;
+    assert_eq!(e2.next(LONG).await.unwrap().event, "manifest");
+    let (_, etag2, _) = device_manifest(&f.d2, None).await;
+
+    for (target, field) in [
+        (json!({ "groups": ["ecoles-hucq"] }), "target.groups[0]: "),
+        (json!({ "groups": ["mairies"] }), "target.groups[0]: "),
+        (
+            json!({ "screens": [FR], "groups": ["ecoles-hucq"] }),
+            "target.groups[0]: ",
+        ),
+    ] {
+        let r = f
+            .fruges
+            .post("/api/v1/alerts", &alert_body("intrus", target.clone()))
+            .await;
+        assert_eq!(r.0, 403, "{target}: {}", r.1);
+        let error = r.1["error"].as_str().unwrap();
+        assert!(error.starts_with(field), "{target}: {error}");
+        assert_eq!(r.1["problems"], json!([error]), "{}", r.1);
+    }
+    // Nor move their own alert onto it.
+    let r = f
+        .fruges
+        .post(
+            "/api/v1/alerts",
+            &alert_body("fruges", json!({ "screens": [FR] })),
+        )
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    let mut moved = alert_body("fruges", json!({ "groups": ["ecoles-hucq"] }));
+    moved.as_object_mut().unwrap().remove("id");
+    let r = f.fruges.put("/api/v1/alerts/fruges", &moved).await;
+    assert_eq!(r.0, 403, "{}", r.1);
+    // Nor change one that reaches the group.
+    let r = f
+        .hucq
+        .post(
+            "/api/v1/alerts",
+            &alert_body("hucq", json!({ "groups": ["ecoles-hucq"] })),
+        )
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    assert_eq!(e2.next(LONG).await.unwrap().event, "alert");
+    assert_eq!(e2.next(LONG).await.unwrap().event, "manifest");
+    let r = f
+        .fruges
+        .post("/api/v1/alerts/hucq/cancel", &json!({}))
+        .await;
+    assert_eq!(r.0, 403, "{}", r.1);
+
+    // Nothing else reached Hucqueliers.
+    assert!(e2.next(QUIET).await.is_none());
+    let (_, _, m2) = device_manifest(&f.d2, Some(&etag2)).await;
+    let ids: Vec<String> = alerts_of(&m2).into_iter().map(|a| a.id).collect();
+    assert_eq!(ids, ["hucq"]);
+}
+
+#[tokio::test]
 async fn bad_bodies_are_refused_naming_the_field_and_change_nothing() {
     let f = fixture().await;
-    let (_, etag, _) = manifest(&f.d1, None).await;
+    let (_, etag, _) = device_manifest(&f.d1, None).await;
     let base = alert_body("x", json!({ "screens": [FR] }));
     let with = |k: &str, v: Value| {
         let mut b = base.clone();
@@ -598,6 +738,12 @@ async fn bad_bodies_are_refused_naming_the_field_and_change_nothing() {
             "nulle-part",
         ),
         (
+            "unknown group",
+            with("target", json!({ "groups": ["nulle-part"] })),
+            "target.groups[0]",
+            "nulle-part",
+        ),
+        (
             "outside the territory",
             with("target", json!({ "communes": ["75056"] })),
             "target.communes[0]",
@@ -654,7 +800,7 @@ async fn bad_bodies_are_refused_naming_the_field_and_change_nothing() {
         f.admin.get("/api/v1/alerts?expired=true").await.1,
         json!([])
     );
-    assert_eq!(manifest(&f.d1, Some(&etag)).await.0, 304);
+    assert_eq!(device_manifest(&f.d1, Some(&etag)).await.0, 304);
     let pool = db(&f.server).await;
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM alert_log")
         .fetch_one(&pool)
@@ -801,7 +947,7 @@ async fn a_player_reconnecting_soon_after_gets_the_alert_it_missed() {
     let mut e = Events::open(&f.d1, None).await;
     let names: Vec<String> = e.drain().await.into_iter().map(|e| e.event).collect();
     assert_eq!(names, ["manifest"]);
-    let (_, _, m) = manifest(&f.d1, None).await;
+    let (_, _, m) = device_manifest(&f.d1, None).await;
     assert_eq!(alerts_of(&m)[0].id, "panne");
     // The other screen's player, back with its last id: nothing.
     let mut e = Events::open(&f.d2, Some(&before)).await;

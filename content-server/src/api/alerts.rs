@@ -3,11 +3,15 @@
 //! every screen concerned, and written into their manifests, which get a new version and a
 //! `manifest` event, so that a player that missed the push learns of it at its next poll.
 //!
-//! Rights: administrators and approvers alert any screen; an editor alerts only the screens
-//! and communes they edit, and changes only alerts whose target is all theirs; viewers
-//! read. A caller sees the alerts that reach the communes they work for.
+//! Rights: administrators and approvers alert any screen; an editor alerts only the screens,
+//! communes and screen groups they edit, and changes only alerts whose target is all theirs;
+//! viewers read. A caller sees the alerts that reach the communes they work for.
+//!
+//! The web page raises, edits and cancels through the same functions as the handlers
+//! ([`check_change`] for its confirmation step, then [`raise_alert`], [`edit_alert`],
+//! [`cancel_alert`]), so that both follow one set of rules.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use axum::Json;
@@ -19,6 +23,7 @@ use beffroi_protocol::text::Text;
 use beffroi_protocol::validate::Validate as _;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -27,6 +32,7 @@ use super::error::{ApiError, ApiJson, ApiResult, ErrorBody};
 use super::objects::owner_name;
 use crate::alerts::{self, LogEntry, StoredAlert, Target};
 use crate::auth::CurrentUser;
+use crate::communes::Commune;
 use crate::model::snapshot::Snapshot;
 use crate::model::store::{self, ObjectRow};
 use crate::model::{Kind, Side};
@@ -65,7 +71,8 @@ pub struct NewAlert {
     /// When it stops showing (RFC 3339): after the start, at most 7 days from now.
     #[serde(default)]
     pub expires_at: Option<String>,
-    /// `{"all": true}`, or `{"screens": [ids]}` and/or `{"communes": [INSEE codes]}`.
+    /// `{"all": true}`, or any of `{"screens": [ids]}`, `{"communes": [INSEE codes]}` and
+    /// `{"groups": [group ids]}`.
     #[serde(default)]
     #[schema(value_type = Target)]
     pub target: Option<serde_json::Value>,
@@ -99,6 +106,52 @@ pub struct AlertChange {
     /// The revision the change was made on; another current revision answers 409.
     #[serde(default)]
     pub revision: Option<u32>,
+}
+
+/// What a raise or an edit gives, before checking: the fields [`NewAlert`] and
+/// [`AlertChange`] share, and what the web page's form becomes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AlertInput {
+    /// `info`, `warning` or `critical`.
+    pub(crate) severity: Option<String>,
+    /// Per-language heading (`{"fr": "..."}`).
+    pub(crate) title: Option<serde_json::Value>,
+    /// Per-language message.
+    pub(crate) message: Option<serde_json::Value>,
+    /// RFC 3339; absent: now for a new alert, unchanged for an edit.
+    pub(crate) starts_at: Option<String>,
+    /// RFC 3339.
+    pub(crate) expires_at: Option<String>,
+    /// As [`Target`] in JSON, unchecked.
+    pub(crate) target: Option<serde_json::Value>,
+}
+
+impl NewAlert {
+    fn split(self) -> (Option<String>, AlertInput) {
+        let input = AlertInput {
+            severity: self.severity,
+            title: self.title,
+            message: self.message,
+            starts_at: self.starts_at,
+            expires_at: self.expires_at,
+            target: self.target,
+        };
+        (self.id, input)
+    }
+}
+
+impl AlertChange {
+    fn split(self) -> (AlertInput, Option<u32>) {
+        let input = AlertInput {
+            severity: self.severity,
+            title: self.title,
+            message: self.message,
+            starts_at: self.starts_at,
+            expires_at: self.expires_at,
+            target: self.target,
+        };
+        (input, self.revision)
+    }
 }
 
 /// An optional body for a cancellation.
@@ -195,23 +248,51 @@ fn view(a: &StoredAlert, s: &Snapshot, now: Timestamp) -> AlertView {
     }
 }
 
-/// The published side of every object, and the screen rows (either side).
-struct World {
-    published: Snapshot,
-    screens: Vec<ObjectRow>,
+/// Whether `user` may raise, edit or cancel alerts at all (viewers only read them).
+pub(crate) fn may_alert(user: &User) -> bool {
+    user.role != Role::Viewer
 }
 
-async fn world(db: &mut sqlx::SqliteConnection) -> ApiResult<World> {
+/// Whether `user` may alert every screen of the territory at once.
+pub(crate) fn may_alert_everywhere(user: &User) -> bool {
+    user.edits(None)
+}
+
+/// The communes whose screens `user` may alert, in the territory's order.
+pub(crate) fn communes_to_alert(user: &User) -> Vec<&'static Commune> {
+    crate::communes::territory()
+        .iter()
+        .filter(|c| user.edits(Some(&c.insee)))
+        .collect()
+}
+
+/// The published side of every object, and the rows (either side) of the screens and
+/// groups an alert can name.
+pub(crate) struct World {
+    /// What the screens play: which screens exist, where they stand, their groups.
+    pub(crate) published: Snapshot,
+    screens: Vec<ObjectRow>,
+    groups: Vec<ObjectRow>,
+}
+
+/// Reads the [`World`] an alert is checked against.
+pub(crate) async fn world(db: &mut SqliteConnection) -> ApiResult<World> {
     let rows = store::all(&mut *db).await?;
     let media = store::media(&mut *db).await?;
     let published = Snapshot::build(&rows, Side::Published, media)
         .map_err(|e| ApiError::internal("reading objects", e))?;
+    let (mut screens, mut groups) = (Vec::new(), Vec::new());
+    for r in rows {
+        match r.kind {
+            Kind::Screen => screens.push(r),
+            Kind::Group => groups.push(r),
+            _ => {}
+        }
+    }
     Ok(World {
         published,
-        screens: rows
-            .into_iter()
-            .filter(|r| r.kind == Kind::Screen)
-            .collect(),
+        screens,
+        groups,
     })
 }
 
@@ -220,8 +301,40 @@ impl World {
         self.screens.iter().find(|r| r.id == id)
     }
 
+    fn group(&self, id: &str) -> Option<&ObjectRow> {
+        self.groups.iter().find(|r| r.id == id)
+    }
+
+    /// The name of screen `id` (its id when it no longer exists).
+    pub(crate) fn screen_name(&self, id: &str) -> String {
+        self.screen(id)
+            .map_or_else(|| id.to_owned(), ObjectRow::name)
+    }
+
+    /// The name of group `id` (its id when it no longer exists).
+    pub(crate) fn group_name(&self, id: &str) -> String {
+        self.group(id)
+            .map_or_else(|| id.to_owned(), ObjectRow::name)
+    }
+
+    /// The groups `user` may alert.
+    pub(crate) fn groups_to_alert(&self, user: &User) -> Vec<&ObjectRow> {
+        self.groups
+            .iter()
+            .filter(|r| user.edits(r.owner.as_ref()))
+            .collect()
+    }
+
+    /// The published screens `user` may alert (an alert reaches only published screens).
+    pub(crate) fn screens_to_alert(&self, user: &User) -> Vec<&ObjectRow> {
+        self.screens
+            .iter()
+            .filter(|r| r.published.is_some() && user.edits(r.owner.as_ref()))
+            .collect()
+    }
+
     /// Whether `user` sees an alert for `target`: it reaches a commune they work for.
-    fn sees(&self, user: &User, target: &Target) -> bool {
+    pub(crate) fn sees(&self, user: &User, target: &Target) -> bool {
         if user.whole_territory() || target.all {
             return true;
         }
@@ -232,6 +345,11 @@ impl World {
                 .iter()
                 .filter_map(|id| self.screen(id))
                 .any(|r| r.owner.as_ref().is_some_and(mine))
+            || target
+                .groups
+                .iter()
+                .filter_map(|id| self.group(id))
+                .any(|r| r.owner.as_ref().is_some_and(mine))
             || target.screens_in(&self.published).iter().any(|id| {
                 self.published
                     .screens
@@ -240,37 +358,53 @@ impl World {
             })
     }
 
-    /// 403 unless `user` may alert every screen `target` names.
-    fn authorize(&self, user: &User, target: &Target) -> ApiResult<()> {
+    /// Whether `user` may edit or cancel `a` now (not whether the alert is still live).
+    pub(crate) fn may_change(&self, user: &User, a: &StoredAlert) -> bool {
+        may_alert(user) && self.sees(user, &a.target) && self.authorize(user, &a.target).is_ok()
+    }
+
+    /// The first part of `target` that `user` may not alert, as a problem naming it by its
+    /// place in `target` (`target.groups[1]: ...`).
+    fn authorize(&self, user: &User, target: &Target) -> Result<(), String> {
         let who = format!("you ({}, {})", user.username, user.role);
-        if target.all && !user.edits(None) {
-            return Err(ApiError::forbidden(format!(
+        if target.all && !may_alert_everywhere(user) {
+            return Err(format!(
                 "target: only administrators and approvers alert every screen; {who} may alert the screens of your communes"
-            )));
+            ));
         }
-        for c in &target.communes {
+        for (i, c) in target.communes.iter().enumerate() {
             if !user.edits(Some(c)) {
-                return Err(ApiError::forbidden(format!(
-                    "target.communes: {who} cannot alert the screens of {}",
+                return Err(format!(
+                    "target.communes[{i}]: {who} cannot alert the screens of {}",
                     owner_name(Some(c))
-                )));
+                ));
             }
         }
-        for id in &target.screens {
-            // A screen deleted since reaches nothing: nothing to protect.
+        // A group or screen deleted since reaches nothing: nothing to protect.
+        for (i, id) in target.groups.iter().enumerate() {
+            let Some(row) = self.group(id) else { continue };
+            if !user.edits(row.owner.as_ref()) {
+                return Err(format!(
+                    "target.groups[{i}]: group \"{id}\" belongs to {}; {who} cannot alert its screens",
+                    owner_name(row.owner.as_ref())
+                ));
+            }
+        }
+        for (i, id) in target.screens.iter().enumerate() {
             let Some(row) = self.screen(id) else { continue };
             if !user.edits(row.owner.as_ref()) {
-                return Err(ApiError::forbidden(format!(
-                    "target.screens: screen \"{id}\" belongs to {}; {who} cannot alert it",
+                return Err(format!(
+                    "target.screens[{i}]: screen \"{id}\" belongs to {}; {who} cannot alert it",
                     owner_name(row.owner.as_ref())
-                )));
+                ));
             }
         }
         Ok(())
     }
 
-    /// The target a request names, checked against the territory and the screens.
-    fn target(&self, value: Option<serde_json::Value>) -> ApiResult<Target> {
+    /// The target a request names, checked against the territory, the groups and the
+    /// screens, its lists in the order given (problems name items by their place).
+    fn target(&self, value: Option<serde_json::Value>) -> Result<Target, Vec<String>> {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Given {
@@ -279,28 +413,31 @@ impl World {
             #[serde(default)]
             communes: Vec<String>,
             #[serde(default)]
+            groups: Vec<String>,
+            #[serde(default)]
             screens: Vec<String>,
         }
-        let invalid = |p: Vec<String>| ApiError::invalid(p[0].clone(), p);
         let given: Given = match value {
             None | Some(serde_json::Value::Null) => {
-                return Err(invalid(vec![
-                    "target: is required: {\"all\": true}, {\"screens\": [ids]} or {\"communes\": [INSEE codes]}".into(),
-                ]));
+                return Err(vec![
+                    "target: is required: {\"all\": true}, or {\"screens\": [ids]}, {\"communes\": [INSEE codes]} and {\"groups\": [ids]}".into(),
+                ]);
             }
-            Some(v) => {
-                serde_json::from_value(v).map_err(|e| invalid(vec![format!("target: {e}")]))?
-            }
+            Some(v) => serde_json::from_value(v).map_err(|e| vec![format!("target: {e}")])?,
         };
         let mut problems = Vec::new();
-        if given.all && !(given.communes.is_empty() && given.screens.is_empty()) {
+        let lists_nothing =
+            given.communes.is_empty() && given.groups.is_empty() && given.screens.is_empty();
+        if given.all && !lists_nothing {
             problems.push(
-                "target: \"all\" reaches every screen; list no screen or commune with it".into(),
+                "target: \"all\" reaches every screen; list no screen, commune or group with it"
+                    .into(),
             );
         }
-        if !given.all && given.communes.is_empty() && given.screens.is_empty() {
+        if !given.all && lists_nothing {
             problems.push(
-                "target: reaches no screen; give {\"all\": true}, screens or communes".into(),
+                "target: reaches no screen; give {\"all\": true}, screens, communes or groups"
+                    .into(),
             );
         }
         let mut communes = Vec::new();
@@ -313,47 +450,54 @@ impl World {
                 Ok(c) => communes.push(c),
             }
         }
+        for (i, id) in given.groups.iter().enumerate() {
+            if self.group(id).is_none() {
+                problems.push(format!("target.groups[{i}]: no group \"{id}\""));
+            }
+        }
         for (i, id) in given.screens.iter().enumerate() {
             if self.screen(id).is_none() {
                 problems.push(format!("target.screens[{i}]: no screen \"{id}\""));
             }
         }
         if !problems.is_empty() {
-            return Err(invalid(problems));
+            return Err(problems);
         }
-        communes.sort();
-        communes.dedup();
-        let mut screens = given.screens;
-        screens.sort();
-        screens.dedup();
         Ok(Target {
             all: given.all,
             communes,
-            screens,
+            groups: given.groups,
+            screens: given.screens,
         })
     }
 }
 
-/// The fields of a new or changed alert, before checking.
-struct Fields {
-    severity: Option<String>,
-    title: Option<serde_json::Value>,
-    message: Option<serde_json::Value>,
-    starts_at: Option<String>,
-    expires_at: Option<String>,
+/// The target with its lists sorted and without repeats, as stored.
+fn normalized(mut t: Target) -> Target {
+    t.communes.sort();
+    t.communes.dedup();
+    t.groups.sort();
+    t.groups.dedup();
+    t.screens.sort();
+    t.screens.dedup();
+    t
 }
 
-/// The alert `fields` describe at `revision`, checked at `now`; `start` when they give
-/// none. Every problem names its field.
-fn checked_alert(
+/// The alert and target `input` describes for `user`, as alert `id` at `revision`, checked
+/// at `now`; the alert starts at `start` when the input gives no start. These are the rules
+/// of a raise and of an edit alike. Every problem names its field: 422 with all of them;
+/// then 403 naming the first part of the target `user` may not alert.
+fn checked(
+    w: &World,
+    user: &User,
     id: &str,
     revision: u32,
-    fields: Fields,
+    input: AlertInput,
     start: Timestamp,
     now: Timestamp,
-) -> ApiResult<Alert> {
+) -> ApiResult<(Alert, Target)> {
     let mut problems = Vec::new();
-    let severity = match fields.severity.as_deref() {
+    let severity = match input.severity.as_deref() {
         None => {
             problems.push("severity: is required: info, warning or critical".to_owned());
             Default::default()
@@ -376,8 +520,8 @@ fn checked_alert(
             }),
         }
     };
-    let title = text("title", fields.title);
-    let message = text("message", fields.message);
+    let title = text("title", input.title);
+    let message = text("message", input.message);
     let mut instant = |name: &str, v: Option<String>| -> Option<Timestamp> {
         let s = v?;
         match s.parse::<Timestamp>() {
@@ -391,9 +535,9 @@ fn checked_alert(
             }
         }
     };
-    let starts_at = instant("starts_at", fields.starts_at).unwrap_or(start);
-    let given_expiry = fields.expires_at.is_some();
-    let expires_at = instant("expires_at", fields.expires_at);
+    let starts_at = instant("starts_at", input.starts_at).unwrap_or(start);
+    let given_expiry = input.expires_at.is_some();
+    let expires_at = instant("expires_at", input.expires_at);
     let latest = now.saturating_add(alerts::MAX_AHEAD).unwrap_or(now);
     match expires_at {
         None if !given_expiry => problems.push(format!(
@@ -424,10 +568,22 @@ fn checked_alert(
     if let Err(p) = alert.check() {
         problems.extend(p.0.iter().map(ToString::to_string));
     }
-    if !problems.is_empty() {
-        return Err(ApiError::invalid(problems[0].clone(), problems));
+    let target = w.target(input.target).map_err(|p| problems.extend(p)).ok();
+    let target = match target {
+        Some(t) if problems.is_empty() => t,
+        _ => {
+            let first = problems.first().cloned().unwrap_or_default();
+            return Err(ApiError::invalid(first, problems));
+        }
+    };
+    if let Err(p) = w.authorize(user, &target) {
+        // The problem travels in `problems` too, so that a form can show it by its field.
+        return Err(ApiError {
+            problems: vec![p.clone()],
+            ..ApiError::forbidden(p)
+        });
     }
-    Ok(alert)
+    Ok((alert, normalized(target)))
 }
 
 /// An id for an alert raised without one: `alert-YYYYMMDD-HHMM-` and 6 random hex digits.
@@ -438,73 +594,96 @@ fn new_id(now: Timestamp) -> String {
     format!("alert-{}-{hex}", now.strftime("%Y%m%d-%H%M"))
 }
 
-/// What a write does.
-enum Op {
-    Raise(Option<String>, Fields, Option<serde_json::Value>),
-    Edit(Fields, Option<serde_json::Value>, Option<u32>),
-    Cancel(Option<u32>),
-}
-
 fn not_found(id: &str) -> ApiError {
     ApiError::not_found(format!("no alert \"{id}\""))
 }
 
-/// Applies `op` to alert `id` in one write transaction (the alert, its history line and the
-/// manifests of the screens it concerns), then pushes it.
-async fn write(state: &AppState, user: &User, id: Option<&str>, op: Op) -> ApiResult<AlertView> {
-    if user.role == Role::Viewer {
+/// A change to an alert, as the API and the web page ask for it.
+#[derive(Debug, Clone)]
+pub(crate) enum Change {
+    /// A new alert (`id` absent: one is made).
+    Raise {
+        id: Option<String>,
+        input: AlertInput,
+    },
+    /// A new version of alert `id`, decided on `revision` when given.
+    Edit {
+        id: String,
+        input: AlertInput,
+        revision: Option<u32>,
+    },
+    /// The cancellation of alert `id`, decided on `revision` when given.
+    Cancel { id: String, revision: Option<u32> },
+}
+
+/// Alert `id` as stored, when `user` may change it at `now` (decided on `revision`).
+fn current<'a>(
+    w: &World,
+    user: &User,
+    id: &str,
+    existing: Option<&'a StoredAlert>,
+    revision: Option<u32>,
+    now: Timestamp,
+) -> ApiResult<&'a StoredAlert> {
+    let cur = existing.ok_or_else(|| not_found(id))?;
+    if !w.sees(user, &cur.target) {
+        return Err(ApiError::forbidden(format!(
+            "alert \"{id}\" is for screens you do not work for"
+        )));
+    }
+    w.authorize(user, &cur.target).map_err(|p| {
+        ApiError::forbidden(format!(
+            "alert \"{id}\" reaches screens you cannot alert ({p})"
+        ))
+    })?;
+    if let Some(rev) = revision
+        && rev != cur.alert.revision
+    {
+        return Err(ApiError::conflict(format!(
+            "alert \"{id}\" changed since revision {rev} (now {}, by {}); reload it",
+            cur.alert.revision,
+            cur.updated_by.as_deref().unwrap_or("someone")
+        )));
+    }
+    if cur.alert.cancelled {
+        return Err(ApiError::conflict(format!(
+            "alert \"{id}\" is cancelled; raise a new one"
+        )));
+    }
+    if cur.alert.expires_at <= now {
+        return Err(ApiError::conflict(format!(
+            "alert \"{id}\" expired at {}; raise a new one",
+            cur.alert.expires_at
+        )));
+    }
+    Ok(cur)
+}
+
+/// The alert `change` makes of what `db` holds, checked for `user` at `now`, and what the
+/// history calls it (raised, edited, cancelled). Nothing is written.
+async fn decide(
+    db: &mut SqliteConnection,
+    w: &World,
+    user: &User,
+    change: Change,
+    now: Timestamp,
+) -> ApiResult<(StoredAlert, &'static str)> {
+    if !may_alert(user) {
         return Err(ApiError::forbidden(format!(
             "you ({}, viewer) cannot raise, edit or cancel alerts",
             user.username
         )));
     }
-    let now = super::player::now_s();
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let w = world(&mut tx).await?;
-    let existing = match id {
-        Some(id) => alerts::load(&mut tx, id).await?,
-        None => None,
-    };
-    // The current alert, when the caller may change it.
-    let current = |revision: Option<u32>| -> ApiResult<&StoredAlert> {
-        let id = id.unwrap_or_default();
-        let cur = existing.as_ref().ok_or_else(|| not_found(id))?;
-        if !w.sees(user, &cur.target) {
-            return Err(ApiError::forbidden(format!(
-                "alert \"{id}\" is for screens you do not work for"
-            )));
-        }
-        w.authorize(user, &cur.target)?;
-        if let Some(rev) = revision
-            && rev != cur.alert.revision
-        {
-            return Err(ApiError::conflict(format!(
-                "alert \"{id}\" changed since revision {rev} (now {}, by {}); reload it",
-                cur.alert.revision,
-                cur.updated_by.as_deref().unwrap_or("someone")
-            )));
-        }
-        if cur.alert.cancelled {
-            return Err(ApiError::conflict(format!(
-                "alert \"{id}\" is cancelled; raise a new one"
-            )));
-        }
-        if cur.alert.expires_at <= now {
-            return Err(ApiError::conflict(format!(
-                "alert \"{id}\" expired at {}; raise a new one",
-                cur.alert.expires_at
-            )));
-        }
-        Ok(cur)
-    };
-    let (stored, action) = match op {
-        Op::Raise(given, fields, target) => {
-            let id = match given {
+    let by = Some(user.username.clone());
+    let at = alerts::stored_instant(now);
+    Ok(match change {
+        Change::Raise { id, input } => {
+            let id = match id {
                 Some(id) => {
                     beffroi_protocol::ids::check_id(&id).map_err(|e| {
                         ApiError::invalid(format!("id: {e}"), vec![format!("id: {e}")])
                     })?;
-                    if alerts::load(&mut tx, &id).await?.is_some() {
+                    if alerts::load(&mut *db, &id).await?.is_some() {
                         return Err(ApiError::conflict(format!(
                             "an alert \"{id}\" already exists; edit it (PUT /api/v1/alerts/{id})"
                         )));
@@ -513,59 +692,150 @@ async fn write(state: &AppState, user: &User, id: Option<&str>, op: Op) -> ApiRe
                 }
                 None => loop {
                     let id = new_id(now);
-                    if alerts::load(&mut tx, &id).await?.is_none() {
+                    if alerts::load(&mut *db, &id).await?.is_none() {
                         break id;
                     }
                 },
             };
-            let target = w.target(target)?;
-            w.authorize(user, &target)?;
-            let alert = checked_alert(&id, 1, fields, now, now)?;
+            let (alert, target) = checked(w, user, &id, 1, input, now, now)?;
             let stored = StoredAlert {
                 alert,
                 target,
-                created_by: Some(user.username.clone()),
-                created_at: alerts::stored_instant(now),
-                updated_by: Some(user.username.clone()),
-                updated_at: alerts::stored_instant(now),
+                created_by: by.clone(),
+                created_at: at.clone(),
+                updated_by: by,
+                updated_at: at,
             };
             (stored, "raised")
         }
-        Op::Edit(fields, target, revision) => {
-            let cur = current(revision)?;
-            let target = w.target(target)?;
-            w.authorize(user, &target)?;
-            let alert = checked_alert(
-                &cur.alert.id,
+        Change::Edit {
+            id,
+            input,
+            revision,
+        } => {
+            let existing = alerts::load(&mut *db, &id).await?;
+            let cur = current(w, user, &id, existing.as_ref(), revision, now)?;
+            let (alert, target) = checked(
+                w,
+                user,
+                &id,
                 cur.alert.revision + 1,
-                fields,
+                input,
                 cur.alert.starts_at,
                 now,
             )?;
             let stored = StoredAlert {
                 alert,
                 target,
-                updated_by: Some(user.username.clone()),
-                updated_at: alerts::stored_instant(now),
+                updated_by: by,
+                updated_at: at,
                 ..cur.clone()
             };
             (stored, "edited")
         }
-        Op::Cancel(revision) => {
-            let cur = current(revision)?;
+        Change::Cancel { id, revision } => {
+            let existing = alerts::load(&mut *db, &id).await?;
+            let cur = current(w, user, &id, existing.as_ref(), revision, now)?;
             let stored = StoredAlert {
                 alert: Alert {
                     revision: cur.alert.revision + 1,
                     cancelled: true,
                     ..cur.alert.clone()
                 },
-                updated_by: Some(user.username.clone()),
-                updated_at: alerts::stored_instant(now),
+                updated_by: by,
+                updated_at: at,
                 ..cur.clone()
             };
             (stored, "cancelled")
         }
-    };
+    })
+}
+
+/// What a change would store, checked exactly as writing it would check it (the web page's
+/// confirmation step), with the world it was checked against.
+pub(crate) struct Checked {
+    /// The alert as it would be stored (a raise without id gets one made up here).
+    pub(crate) stored: StoredAlert,
+    /// The published screens its target reaches.
+    pub(crate) screens: BTreeSet<String>,
+    /// The objects it was checked against (for the names of screens and groups).
+    pub(crate) world: World,
+}
+
+/// Checks `change` for `user` without writing anything.
+pub(crate) async fn check_change(
+    state: &AppState,
+    user: &User,
+    change: Change,
+) -> ApiResult<Checked> {
+    let now = super::player::now_s();
+    let mut conn = state.db.acquire().await?;
+    let world = world(&mut conn).await?;
+    let (stored, _) = decide(&mut conn, &world, user, change, now).await?;
+    Ok(Checked {
+        screens: stored.target.screens_in(&world.published),
+        stored,
+        world,
+    })
+}
+
+/// A change written and pushed.
+pub(crate) struct Written {
+    /// The alert as stored now.
+    pub(crate) stored: StoredAlert,
+    /// What the API answers.
+    pub(crate) view: AlertView,
+}
+
+/// Raises an alert for `user` (see [`raise`]).
+pub(crate) async fn raise_alert(
+    state: &AppState,
+    user: &User,
+    id: Option<String>,
+    input: AlertInput,
+) -> ApiResult<Written> {
+    write(state, user, Change::Raise { id, input }).await
+}
+
+/// Replaces alert `id` for `user` (see [`edit`]).
+pub(crate) async fn edit_alert(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    input: AlertInput,
+    revision: Option<u32>,
+) -> ApiResult<Written> {
+    let id = id.to_owned();
+    write(
+        state,
+        user,
+        Change::Edit {
+            id,
+            input,
+            revision,
+        },
+    )
+    .await
+}
+
+/// Cancels alert `id` for `user` (see [`cancel`]).
+pub(crate) async fn cancel_alert(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    revision: Option<u32>,
+) -> ApiResult<Written> {
+    let id = id.to_owned();
+    write(state, user, Change::Cancel { id, revision }).await
+}
+
+/// Applies `change` in one write transaction (the alert, its history line and the
+/// manifests of the screens it concerns), then pushes it.
+async fn write(state: &AppState, user: &User, change: Change) -> ApiResult<Written> {
+    let now = super::player::now_s();
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let w = world(&mut tx).await?;
+    let (stored, action) = decide(&mut tx, &w, user, change, now).await?;
     let id = stored.alert.id.clone();
     alerts::save(&mut tx, &stored, action, user.id, now).await?;
     let refresh =
@@ -579,17 +849,18 @@ async fn write(state: &AppState, user: &User, id: Option<&str>, op: Op) -> ApiRe
         refresh.pushes.len(),
         refresh.manifests.len()
     );
-    Ok(AlertView {
+    let view = AlertView {
         delivered: Some(delivered),
         publication: refresh.publication,
         manifests: Some(refresh.manifests),
         ..view(&stored, &w.published, now)
-    })
+    };
+    Ok(Written { stored, view })
 }
 
 /// Raises an alert: stored, pushed at once to the screens it reaches and written into
-/// their manifests. Administrators and approvers alert any screen; editors the screens and
-/// communes they edit.
+/// their manifests. Administrators and approvers alert any screen; editors the screens,
+/// communes and groups they edit.
 #[utoipa::path(post, path = "/api/v1/alerts", tag = "alerts", request_body = NewAlert,
     responses((status = 201, body = AlertView), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -599,15 +870,9 @@ async fn raise(
     CurrentUser(user): CurrentUser,
     ApiJson(req): ApiJson<NewAlert>,
 ) -> ApiResult<(StatusCode, Json<AlertView>)> {
-    let fields = Fields {
-        severity: req.severity,
-        title: req.title,
-        message: req.message,
-        starts_at: req.starts_at,
-        expires_at: req.expires_at,
-    };
-    let v = write(&state, &user, None, Op::Raise(req.id, fields, req.target)).await?;
-    Ok((StatusCode::CREATED, Json(v)))
+    let (id, input) = req.split();
+    let w = raise_alert(&state, &user, id, input).await?;
+    Ok((StatusCode::CREATED, Json(w.view)))
 }
 
 /// Replaces an alert (revision + 1): pushed and written into the manifests of the screens
@@ -623,21 +888,9 @@ async fn edit(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<AlertChange>,
 ) -> ApiResult<Json<AlertView>> {
-    let fields = Fields {
-        severity: req.severity,
-        title: req.title,
-        message: req.message,
-        starts_at: req.starts_at,
-        expires_at: req.expires_at,
-    };
-    write(
-        &state,
-        &user,
-        Some(&id),
-        Op::Edit(fields, req.target, req.revision),
-    )
-    .await
-    .map(Json)
+    let (input, revision) = req.split();
+    let w = edit_alert(&state, &user, &id, input, revision).await?;
+    Ok(Json(w.view))
 }
 
 /// Cancels an alert (revision + 1, `cancelled`): the screens stop showing it at once and
@@ -658,9 +911,8 @@ async fn cancel(
     } else {
         super::error::parse_json(&body)?
     };
-    write(&state, &user, Some(&id), Op::Cancel(req.revision))
-        .await
-        .map(Json)
+    let w = cancel_alert(&state, &user, &id, req.revision).await?;
+    Ok(Json(w.view))
 }
 
 /// `?expired=` of the list.

@@ -1,7 +1,9 @@
 //! `serve --demo`: fills an empty database with a realistic demo — the demo pictures as
 //! shared media, its playlists and schedule, town-hall screens in three communes of the
-//! territory — and publishes it, so that a player paired to one of them plays at once.
+//! territory, the demo's announcements and a tourist-office feed imported from a file — and
+//! publishes it, so that a player paired to one of them plays at once.
 
+use beffroi_protocol::data::news::NewsData;
 use beffroi_protocol::ids::Insee;
 use beffroi_protocol::manifest::Manifest;
 use jiff::Timestamp;
@@ -10,6 +12,7 @@ use crate::api::error::{ApiError, ApiResult};
 use crate::api::objects::Intent;
 use crate::model::Kind;
 use crate::model::body::{Body, PlaylistBody, ScheduleBody, ScreenBody, Targets};
+use crate::news::edit::{Announcement, FeedSettings};
 use crate::server::AppState;
 use crate::users::{NewUser, Role, User};
 
@@ -120,8 +123,101 @@ async fn fill(state: &AppState, user: &User, at: Timestamp) -> ApiResult<()> {
         });
         create(state, user, Kind::Schedule, &e.id, None, body).await?;
     }
+    let announcements = demo.data.news.clone().unwrap_or_default();
+    news(state, user, announcements, at).await?;
     crate::publish::publish(state, user, None).await?;
     Ok(())
+}
+
+/// The demo's news: its announcements as the officer would write them (the Fruges ones as
+/// Fruges' own), and the tourist office's feed imported from a file written for the demo.
+async fn news(state: &AppState, user: &User, data: NewsData, at: Timestamp) -> ApiResult<()> {
+    let fruges: Insee = "62364"
+        .parse()
+        .map_err(|e| ApiError::internal("seeding the demo", e))?;
+    for n in data.items {
+        let owner = (n.source.name == "Mairie de Fruges").then(|| fruges.clone());
+        let a = Announcement {
+            id: Some(n.id.clone()),
+            owner,
+            title: n.title,
+            text: n.text,
+            image: None,
+            link: n.link,
+            valid_from: n.valid_from.or(Some(at)),
+            valid_until: n.valid_until,
+            communes: n.communes,
+        };
+        match crate::news::edit::save_announcement(state, user, None, a).await {
+            Err(e) if e.status == axum::http::StatusCode::CONFLICT => {}
+            other => drop(other?),
+        }
+    }
+    let feed = FeedSettings {
+        id: Some(DEMO_FEED.into()),
+        name: "Office de tourisme du Haut Pays".into(),
+        url: None,
+        owner: None,
+        communes: Vec::new(),
+        lang: "fr".into(),
+        keep_days: 10,
+        max_items: 20,
+        refresh_minutes: 60,
+        enabled: true,
+    };
+    match crate::news::edit::save_feed(state, user, None, feed).await {
+        Err(e) if e.status == axum::http::StatusCode::CONFLICT => {}
+        other => drop(other?),
+    }
+    crate::news::edit::import_now(state, user, DEMO_FEED, Some(tourist_office_feed(at))).await?;
+    Ok(())
+}
+
+/// The id of the demo's feed.
+const DEMO_FEED: &str = "office-de-tourisme";
+
+/// The tourist office's RSS feed as of `at`: four entries of the last days, with the HTML
+/// and entities real feeds carry.
+pub fn tourist_office_feed(at: Timestamp) -> Vec<u8> {
+    let entries = [
+        (
+            "sentier-des-moulins",
+            "Nouveau : le sentier des moulins, 12 km au fil de la Lys",
+            "<p>Balisé en jaune, au départ de l&rsquo;église de <b>Lugy</b>. Dépliant gratuit à l&#39;office.</p>",
+            30,
+        ),
+        (
+            "veillee-contes",
+            "Veillée contes et légendes du Haut Pays",
+            "<p>Samedi soir à la <a href=\"/agenda/veillee\">médiathèque</a> de Fruges&nbsp;: chocolat chaud offert.</p>",
+            54,
+        ),
+        (
+            "producteurs-noel",
+            "Paniers gourmands : les producteurs locaux préparent Noël",
+            "<p>Cidre fermier, maroilles, miel &amp; pain d&apos;épices : commandes au drive fermier jusqu&rsquo;au 20.</p>",
+            78,
+        ),
+        (
+            "horaires-hiver",
+            "L’office de tourisme passe aux horaires d’hiver",
+            "<p>Ouvert du mardi au samedi, de 9 h 30 à 12 h 30 et de 14 h à 17 h.</p>",
+            120,
+        ),
+    ];
+    let mut items = String::new();
+    for (id, title, html, hours_ago) in entries {
+        let date = (at - jiff::SignedDuration::from_hours(hours_ago))
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC);
+        let date = jiff::fmt::rfc2822::to_string(&date).unwrap_or_default();
+        items.push_str(&format!(
+            "  <item>\n    <title>{title}</title>\n    <link>/actualites/{id}</link>\n    <guid>https://tourisme.haut-pays.example/actualites/{id}</guid>\n    <pubDate>{date}</pubDate>\n    <description><![CDATA[{html}]]></description>\n  </item>\n"
+        ));
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\">\n<channel>\n  <title>Office de tourisme du Haut Pays</title>\n  <link>https://tourisme.haut-pays.example/</link>\n  <description>Sorties, balades et bons plans</description>\n  <language>fr</language>\n{items}</channel>\n</rss>\n"
+    )
+    .into_bytes()
 }
 
 /// Writes a demo object; one left by an earlier, interrupted seeding is kept.

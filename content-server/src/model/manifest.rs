@@ -19,8 +19,27 @@ use super::snapshot::Snapshot;
 pub type PixelBox = (u32, u32);
 
 /// The references of the four data sets as served; the builder keeps those a screen uses.
-#[derive(Debug, Clone, Default)]
-pub struct DataSets(pub DataRefs);
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DataSets {
+    /// The data sets' blobs.
+    pub refs: DataRefs,
+    /// The pictures the news data set refers to: a screen showing news carries those of
+    /// the items meant for its commune.
+    pub news_images: Vec<NewsImage>,
+}
+
+/// A picture of the news data set (a rendition made for [`NEWS_IMAGE_BOX`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewsImage {
+    /// The communes of the items using it; empty: the whole territory.
+    pub communes: Vec<beffroi_protocol::ids::Insee>,
+    /// The blob.
+    pub asset: AssetRef,
+}
+
+/// The box news pictures are made for: a news card never draws one larger than half a
+/// full-HD frame, and a portrait card about as tall.
+pub const NEWS_IMAGE_BOX: PixelBox = (1280, 1280);
 
 /// The frame size of a screen: its panel turned by its rotation, or the layout's own size
 /// when the panel is unknown.
@@ -196,10 +215,10 @@ pub fn build(
             .any(|i| f(&i.content))
     };
     if uses(&|c| matches!(c, Content::Events { .. })) {
-        refs.events.clone_from(&data.0.events);
+        refs.events.clone_from(&data.refs.events);
     }
     if uses(&|c| matches!(c, Content::Waste { .. })) {
-        refs.waste.clone_from(&data.0.waste);
+        refs.waste.clone_from(&data.refs.waste);
     }
     if uses(&|c| {
         matches!(
@@ -211,12 +230,20 @@ pub fn build(
                 }
         )
     }) {
-        refs.news.clone_from(&data.0.news);
+        refs.news.clone_from(&data.refs.news);
     }
     if b.mode == Mode::Kiosk {
-        refs.catalogue.clone_from(&data.0.catalogue);
+        refs.catalogue.clone_from(&data.refs.catalogue);
     }
     let mut asset_list: Vec<AssetRef> = assets.into_values().collect();
+    if refs.news.is_some() {
+        asset_list.extend(
+            data.news_images
+                .iter()
+                .filter(|i| i.communes.is_empty() || i.communes.contains(&b.commune))
+                .map(|i| i.asset.clone()),
+        );
+    }
     asset_list.sort_by(|a, b| a.sha256.cmp(&b.sha256));
     asset_list.dedup_by(|a, b| a.sha256 == b.sha256);
 

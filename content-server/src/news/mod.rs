@@ -1,5 +1,13 @@
 //! News: the officer's announcements and the items imported from RSS/Atom feeds, stored
 //! apart from drafts, gathered into the news data set every screen showing news carries.
 
+pub mod dataset;
+pub mod edit;
 pub mod feed;
-mod html;
+pub mod html;
+pub mod import;
+pub mod refresh;
+pub mod schedule;
+pub mod store;
+
+pub use refresh::refresh;

@@ -36,6 +36,23 @@ pub(crate) fn wait(seconds: u64) -> String {
     }
 }
 
+/// An instant as a `datetime-local` field holds it: Paris wall-clock time to the minute.
+pub(crate) fn local_field(t: Timestamp) -> String {
+    t.to_zoned_datetime(Zone::paris().tz())
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// The instant a `datetime-local` value means in Paris (the later one when the clocks go
+/// back, the hour after a gap when they go forward); `None` when it is not such a value.
+pub(crate) fn from_local_field(value: &str) -> Option<Timestamp> {
+    let local: jiff::civil::DateTime = value.trim().parse().ok()?;
+    local
+        .to_zoned_datetime(Zone::paris().tz())
+        .ok()
+        .map(|z| z.timestamp())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

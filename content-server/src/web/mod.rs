@@ -9,8 +9,10 @@
 //! Texts follow French typography: a narrow no-break space (U+202F, invisible in most
 //! editors) before `:` `;` `?` `!` and inside « », as on the screens.
 
+mod alerts;
 mod assets;
 mod format;
+mod news;
 mod screens;
 mod session;
 
@@ -41,6 +43,21 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/ecrans", get(screens::page))
         .route("/ecrans/etat", get(screens::rows))
         .route("/ecrans/associer", post(screens::claim))
+        .route("/alertes", get(alerts::page))
+        .route(
+            "/alertes/nouvelle",
+            get(alerts::new_form).post(alerts::new_post),
+        )
+        .route("/alertes/{id}", get(alerts::detail))
+        .route(
+            "/alertes/{id}/modifier",
+            get(alerts::edit_form).post(alerts::edit_post),
+        )
+        .route(
+            "/alertes/{id}/retirer",
+            get(alerts::cancel_form).post(alerts::cancel_post),
+        )
+        .merge(news::routes())
         .layer(middleware::map_response(security_headers))
         .merge(assets::routes())
 }

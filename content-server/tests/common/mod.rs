@@ -301,3 +301,45 @@ pub fn samples() -> PathBuf {
 pub const FRUGES: &str = "62364";
 /// Hucqueliers.
 pub const HUCQUELIERS: &str = "62463";
+
+/// Pairs a new player with `screen` (claimed by `claimer`): a client sending its device
+/// token.
+pub async fn pair(server: &TestServer, claimer: &Api, screen: &str) -> Api {
+    let r = server.anonymous().post("/api/v1/pairing", &json!({})).await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    let code = r.1["code"].as_str().unwrap().to_owned();
+    let secret = r.1["secret"].as_str().unwrap().to_owned();
+    let c = claimer
+        .post(
+            "/api/v1/pairing/claim",
+            &json!({ "code": code, "screen": screen }),
+        )
+        .await;
+    assert_eq!(c.0, 201, "{}", c.1);
+    let r = reqwest::Client::new()
+        .get(server.at(&format!("/api/v1/pairing/{code}")))
+        .header("X-Pairing-Secret", &secret)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    Api::with_token(&server.url, body["token"].as_str().unwrap())
+}
+
+/// A device's manifest: (status, ETag, body) asked with `If-None-Match: etag`.
+pub async fn device_manifest(device: &Api, etag: Option<&str>) -> (u16, String, Value) {
+    let mut rb = device.request(reqwest::Method::GET, "/api/v1/player/manifest");
+    if let Some(e) = etag {
+        rb = rb.header("If-None-Match", e);
+    }
+    let r = rb.send().await.unwrap();
+    let status = r.status().as_u16();
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let text = r.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap()
+    };
+    (status, etag, body)
+}

@@ -1,0 +1,610 @@
+//! The rules for changing news, shared by the JSON API and the officer's page: who may
+//! write, approve, withdraw or import what, and what an announcement or a feed must hold.
+//!
+//! - An announcement belongs to a commune (its editors write it, for that commune's
+//!   screens) or to the intercommunality (administrators and approvers; it may concern the
+//!   whole territory). Written by someone who may publish, it goes to the screens at once;
+//!   otherwise it waits for an approver.
+//! - A feed is set up by someone who may publish for its owner; its entries need no
+//!   approval. A feed item cannot be edited (the next import would undo it) but can be
+//!   withdrawn, and stays withdrawn across imports.
+
+use beffroi_protocol::data::news::{NewsItem, NewsSource};
+use beffroi_protocol::ids::{Insee, Sha256, check_id};
+use beffroi_protocol::text::{Lang, Text};
+use beffroi_protocol::validate::{Checker, Validate};
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::import::{self, Trigger};
+use super::store::{self, ImportReport, StoredFeed, StoredItem};
+use crate::alerts::stored_instant;
+use crate::api::error::{ApiError, ApiResult};
+use crate::server::AppState;
+use crate::users::{Role, User};
+
+/// How long an announcement shows when no end is given.
+pub const DEFAULT_VALIDITY: SignedDuration = SignedDuration::from_hours(14 * 24);
+
+/// The longest an announcement may show.
+pub const MAX_VALIDITY: SignedDuration = SignedDuration::from_hours(366 * 24);
+
+/// Longest headline, in characters: it must read from across a town hall.
+pub const MAX_TITLE: usize = 160;
+
+/// Longest body, in characters.
+pub const MAX_TEXT: usize = 1200;
+
+/// An announcement as written by the officer.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Announcement {
+    /// Id (letters, digits, `-`, `_`); made up from the title when absent. Ignored on edit.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The commune it belongs to (INSEE code); absent: the intercommunality.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "62364")]
+    pub owner: Option<Insee>,
+    /// Headline per language (`{"fr": "…", "en": "…"}`); French required.
+    #[schema(value_type = Object)]
+    pub title: Text,
+    /// Body per language.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub text: Text,
+    /// A picture: the SHA-256 of an uploaded media.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub image: Option<Sha256>,
+    /// Where to read more (http or https).
+    #[serde(default)]
+    pub link: Option<String>,
+    /// First instant shown (RFC 3339); absent: now.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub valid_from: Option<Timestamp>,
+    /// First instant no longer shown; absent: two weeks after the start.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub valid_until: Option<Timestamp>,
+    /// The communes it concerns; absent: the owner commune (or, for the intercommunality,
+    /// the whole territory).
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub communes: Vec<Insee>,
+}
+
+/// A feed's settings as written by the officer.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedSettings {
+    /// Id; made up from the name when absent. Ignored on edit.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Name credited on screen.
+    pub name: String,
+    /// Address of the RSS or Atom feed (http or https); absent: items come from uploads.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The commune it belongs to; absent: the intercommunality.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub owner: Option<Insee>,
+    /// The communes its items concern; absent: the owner commune, or the whole territory.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub communes: Vec<Insee>,
+    /// The language of its items (`fr`, `en`, `nl`).
+    #[serde(default = "french")]
+    pub lang: String,
+    /// Days an item shows after its date (1–365).
+    #[serde(default = "seven")]
+    pub keep_days: u32,
+    /// Items kept, the newest (1–200).
+    #[serde(default = "twenty")]
+    pub max_items: u32,
+    /// Minutes between fetches (5–10080).
+    #[serde(default = "sixty")]
+    pub refresh_minutes: u32,
+    /// Fetched on schedule.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn french() -> String {
+    "fr".into()
+}
+fn seven() -> u32 {
+    7
+}
+fn twenty() -> u32 {
+    20
+}
+fn sixty() -> u32 {
+    60
+}
+fn yes() -> bool {
+    true
+}
+
+/// The news items `user` sees, by id.
+pub async fn visible_items(state: &AppState, user: &User) -> ApiResult<Vec<StoredItem>> {
+    let mut conn = state.db.acquire().await?;
+    let all = store::items(&mut conn).await?;
+    Ok(all
+        .into_iter()
+        .filter(|i| user.sees(i.owner.as_ref()))
+        .collect())
+}
+
+/// The feeds `user` sees, by id.
+pub async fn visible_feeds(state: &AppState, user: &User) -> ApiResult<Vec<StoredFeed>> {
+    let mut conn = state.db.acquire().await?;
+    let all = store::feeds(&mut conn).await?;
+    Ok(all
+        .into_iter()
+        .filter(|f| user.sees(f.owner.as_ref()))
+        .collect())
+}
+
+/// One item `user` sees.
+pub async fn visible_item(state: &AppState, user: &User, id: &str) -> ApiResult<StoredItem> {
+    let mut conn = state.db.acquire().await?;
+    store::item(&mut conn, id)
+        .await?
+        .filter(|i| user.sees(i.owner.as_ref()))
+        .ok_or_else(|| ApiError::not_found(format!("no news item \"{id}\"")))
+}
+
+/// One feed `user` sees.
+pub async fn visible_feed(state: &AppState, user: &User, id: &str) -> ApiResult<StoredFeed> {
+    let mut conn = state.db.acquire().await?;
+    store::feed(&mut conn, id)
+        .await?
+        .filter(|f| user.sees(f.owner.as_ref()))
+        .ok_or_else(|| ApiError::not_found(format!("no news feed \"{id}\"")))
+}
+
+fn owner_words(owner: Option<&Insee>) -> String {
+    crate::api::objects::owner_name(owner)
+}
+
+/// Refuses a viewer, and a user who does not edit `owner`'s content.
+fn may_write(user: &User, owner: Option<&Insee>) -> ApiResult<()> {
+    if user.role == Role::Viewer || !user.edits(owner) {
+        return Err(ApiError::forbidden(format!(
+            "{} ({}) cannot write news for {}",
+            user.username,
+            user.role,
+            owner_words(owner)
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a user who may not publish for `owner`.
+fn may_publish(state: &AppState, user: &User, owner: Option<&Insee>, what: &str) -> ApiResult<()> {
+    if !user.edits(owner) || !user.publishes(state.settings.editors_self_publish) {
+        return Err(ApiError::forbidden(format!(
+            "{} ({}) cannot {what} for {}; an approver or an administrator can",
+            user.username,
+            user.role,
+            owner_words(owner)
+        )));
+    }
+    Ok(())
+}
+
+/// An id made from `name` ("Fête de la soupe" → "fete-de-la-soupe-3f2a"), unique enough
+/// for an officer's items, with a random suffix.
+fn make_id(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars().flat_map(fold) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+        if slug.len() >= 40 {
+            break;
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    let suffix = &crate::auth::tokens::random_hex()[..6];
+    if slug.is_empty() {
+        format!("annonce-{suffix}")
+    } else {
+        format!("{slug}-{suffix}")
+    }
+}
+
+/// A Latin letter without its accent (é → e, œ → oe), for ids.
+fn fold(c: char) -> Vec<char> {
+    match c {
+        'à' | 'â' | 'ä' | 'á' | 'À' | 'Â' | 'Ä' => vec!['a'],
+        'ç' | 'Ç' => vec!['c'],
+        'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => vec!['e'],
+        'î' | 'ï' | 'Î' | 'Ï' => vec!['i'],
+        'ô' | 'ö' | 'Ô' | 'Ö' => vec!['o'],
+        'ù' | 'û' | 'ü' | 'Ù' | 'Û' | 'Ü' => vec!['u'],
+        'ÿ' => vec!['y'],
+        'œ' | 'Œ' => vec!['o', 'e'],
+        'æ' | 'Æ' => vec!['a', 'e'],
+        other => vec![other],
+    }
+}
+
+/// Checks an announcement; the problems name their fields.
+async fn check_announcement(
+    state: &AppState,
+    user: &User,
+    a: &Announcement,
+    communes: &[Insee],
+    valid_from: Timestamp,
+    valid_until: Timestamp,
+) -> ApiResult<()> {
+    let as_item = NewsItem {
+        id: "x".into(),
+        title: a.title.clone(),
+        text: a.text.clone(),
+        image: None,
+        valid_from: Some(valid_from),
+        valid_until: Some(valid_until),
+        communes: communes.to_vec(),
+        source: NewsSource::default(),
+        published_at: None,
+        link: a.link.clone(),
+    };
+    let mut v = Checker::new();
+    as_item.validate(&mut v);
+    let mut problems: Vec<String> = match v.finish() {
+        Ok(()) => Vec::new(),
+        Err(p) => p.0.iter().map(ToString::to_string).collect(),
+    };
+    if a.title
+        .0
+        .get(&Lang::fr())
+        .is_none_or(|t| t.trim().is_empty())
+    {
+        problems.push("title.fr: the French headline is required".into());
+    }
+    for (lang, t) in &a.title.0 {
+        if t.chars().count() > MAX_TITLE {
+            problems.push(format!(
+                "title.{lang}: longer than {MAX_TITLE} characters; put the rest in the text"
+            ));
+        }
+    }
+    for (lang, t) in &a.text.0 {
+        if t.chars().count() > MAX_TEXT {
+            problems.push(format!("text.{lang}: longer than {MAX_TEXT} characters"));
+        }
+    }
+    if valid_until.duration_since(valid_from) > MAX_VALIDITY {
+        problems.push("valid_until: more than a year after valid_from".into());
+    }
+    for (i, c) in communes.iter().enumerate() {
+        if crate::communes::by_insee(c).is_none() {
+            problems.push(format!(
+                "communes[{i}]: {c} is not a commune of the territory"
+            ));
+        } else if a.owner.is_some() && !user.edits(Some(c)) {
+            problems.push(format!(
+                "communes[{i}]: {} may not write news for {}",
+                user.username,
+                owner_words(Some(c))
+            ));
+        }
+    }
+    if let Some(sha) = &a.image {
+        let owners: Vec<Option<String>> =
+            sqlx::query_scalar("SELECT owner FROM media WHERE sha256 = ?1")
+                .bind(sha.as_str())
+                .fetch_all(&state.db)
+                .await?;
+        let usable = owners.iter().any(|o| match o {
+            None => true,
+            Some(o) => a.owner.as_ref().is_some_and(|own| own.as_str() == o),
+        });
+        if owners.is_empty() {
+            problems.push(format!("image: no uploaded media {sha}"));
+        } else if !usable {
+            problems.push(format!(
+                "image: media {sha} belongs to another commune; upload it for {}",
+                owner_words(a.owner.as_ref())
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            format!("the announcement is not valid: {}", problems[0]),
+            problems,
+        ))
+    }
+}
+
+/// Writes an announcement: a new one when `id` is `None`, else the edit of announcement
+/// `id`. Returns it as stored, and refreshes the screens when it is (or was) on them.
+pub async fn save_announcement(
+    state: &AppState,
+    user: &User,
+    id: Option<&str>,
+    a: Announcement,
+) -> ApiResult<StoredItem> {
+    may_write(user, a.owner.as_ref())?;
+    let old = match id {
+        None => None,
+        Some(id) => {
+            let old = visible_item(state, user, id).await?;
+            if old.feed.is_some() {
+                return Err(ApiError::conflict(format!(
+                    "news item \"{id}\" comes from a feed: the next import would undo an edit; withdraw it instead"
+                )));
+            }
+            may_write(user, old.owner.as_ref())?;
+            Some(old)
+        }
+    };
+    let now = Timestamp::from_second(Timestamp::now().as_second())
+        .map_err(|e| ApiError::internal("reading the clock", e))?;
+    let communes = if a.communes.is_empty() {
+        a.owner.iter().cloned().collect()
+    } else {
+        a.communes.clone()
+    };
+    let valid_from = a
+        .valid_from
+        .or(old.as_ref().and_then(|o| o.valid_from))
+        .unwrap_or(now);
+    let valid_until = a.valid_until.unwrap_or(valid_from + DEFAULT_VALIDITY);
+    check_announcement(state, user, &a, &communes, valid_from, valid_until).await?;
+    let new_id = match (&old, &a.id) {
+        (Some(o), _) => o.id.clone(),
+        (None, Some(id)) => {
+            check_id(id).map_err(|e| ApiError::invalid(format!("id: {e}"), Vec::new()))?;
+            id.clone()
+        }
+        (None, None) => make_id(a.title.get(&Lang::fr()).unwrap_or("")),
+    };
+    let approves = user.publishes(state.settings.editors_self_publish);
+    let item = StoredItem {
+        id: new_id.clone(),
+        feed: None,
+        source_key: None,
+        owner: a.owner.clone(),
+        title: a.title,
+        text: a.text,
+        image: a.image,
+        image_url: None,
+        link: a.link,
+        valid_from: Some(valid_from),
+        valid_until: Some(valid_until),
+        communes,
+        published_at: Some(
+            old.as_ref()
+                .and_then(|o| o.published_at)
+                .unwrap_or(valid_from),
+        ),
+        hidden: false,
+        approved_at: approves.then(|| stored_instant(now)),
+        approved_by: None,
+        created_by: None,
+        created_at: String::new(),
+        updated_by: None,
+        updated_at: String::new(),
+    };
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    if old.is_none() && store::item(&mut tx, &new_id).await?.is_some() {
+        return Err(ApiError::conflict(format!(
+            "a news item \"{new_id}\" exists already"
+        )));
+    }
+    store::save_item(&mut tx, &item, Some(user.id), approves.then_some(user.id)).await?;
+    let saved = store::item(&mut tx, &new_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("saving news", "the item vanished"))?;
+    tx.commit().await?;
+    super::refresh(state, Some(user.id)).await?;
+    Ok(saved)
+}
+
+/// Approves an announcement waiting for it.
+pub async fn approve(state: &AppState, user: &User, id: &str) -> ApiResult<StoredItem> {
+    let mut item = visible_item(state, user, id).await?;
+    may_publish(state, user, item.owner.as_ref(), "approve news")?;
+    if item.approved_at.is_some() {
+        return Ok(item);
+    }
+    item.approved_at = Some(stored_instant(Timestamp::now()));
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    store::save_item(&mut tx, &item, Some(user.id), Some(user.id)).await?;
+    tx.commit().await?;
+    super::refresh(state, Some(user.id)).await?;
+    visible_item(state, user, id).await
+}
+
+/// Withdraws a news item from the screens (`hidden`), or puts it back.
+pub async fn set_hidden(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    hidden: bool,
+) -> ApiResult<StoredItem> {
+    let mut item = visible_item(state, user, id).await?;
+    may_write(user, item.owner.as_ref())?;
+    if item.feed.is_some() {
+        may_publish(state, user, item.owner.as_ref(), "withdraw feed items")?;
+    }
+    item.hidden = hidden;
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    store::save_item(&mut tx, &item, Some(user.id), None).await?;
+    tx.commit().await?;
+    super::refresh(state, Some(user.id)).await?;
+    visible_item(state, user, id).await
+}
+
+/// Deletes an announcement.
+pub async fn delete_announcement(state: &AppState, user: &User, id: &str) -> ApiResult<()> {
+    let item = visible_item(state, user, id).await?;
+    may_write(user, item.owner.as_ref())?;
+    if item.feed.is_some() {
+        return Err(ApiError::conflict(format!(
+            "news item \"{id}\" comes from a feed: the next import would bring it back; withdraw it instead"
+        )));
+    }
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    store::delete_item(&mut tx, id).await?;
+    tx.commit().await?;
+    super::refresh(state, Some(user.id)).await?;
+    Ok(())
+}
+
+/// Checks a feed's settings; the problems name their fields.
+fn check_feed(user: &User, f: &FeedSettings, communes: &[Insee]) -> ApiResult<()> {
+    let mut problems = Vec::new();
+    let name = f.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        problems.push("name: required, at most 200 characters".to_owned());
+    }
+    if let Some(u) = &f.url {
+        match url::Url::parse(u) {
+            Ok(parsed)
+                if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {}
+            Ok(_) => problems.push(format!("url: \"{u}\" is not an http or https address")),
+            Err(e) => problems.push(format!("url: \"{u}\" is not a web address ({e})")),
+        }
+    }
+    if f.lang.parse::<beffroi_protocol::text::Lang>().is_err() {
+        problems.push(format!(
+            "lang: \"{}\" is not a language code (fr, en, nl)",
+            f.lang
+        ));
+    }
+    let mut range = |name: &str, v: u32, lo: u32, hi: u32| {
+        if !(lo..=hi).contains(&v) {
+            problems.push(format!("{name}: {v} is not between {lo} and {hi}"));
+        }
+    };
+    range("keep_days", f.keep_days, 1, 365);
+    range("max_items", f.max_items, 1, 200);
+    range("refresh_minutes", f.refresh_minutes, 5, 10080);
+    for (i, c) in communes.iter().enumerate() {
+        if crate::communes::by_insee(c).is_none() {
+            problems.push(format!(
+                "communes[{i}]: {c} is not a commune of the territory"
+            ));
+        } else if f.owner.is_some() && !user.edits(Some(c)) {
+            problems.push(format!(
+                "communes[{i}]: {} may not write news for {}",
+                user.username,
+                owner_words(Some(c))
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            format!("the feed is not valid: {}", problems[0]),
+            problems,
+        ))
+    }
+}
+
+/// Creates (`id` `None`) or edits a feed. A new feed with an address is fetched at the
+/// schedule's next check.
+pub async fn save_feed(
+    state: &AppState,
+    user: &User,
+    id: Option<&str>,
+    f: FeedSettings,
+) -> ApiResult<StoredFeed> {
+    may_publish(state, user, f.owner.as_ref(), "set up news feeds")?;
+    let old = match id {
+        Some(id) => {
+            let old = visible_feed(state, user, id).await?;
+            may_publish(state, user, old.owner.as_ref(), "change news feeds")?;
+            Some(old)
+        }
+        None => None,
+    };
+    let communes = if f.communes.is_empty() {
+        f.owner.iter().cloned().collect()
+    } else {
+        f.communes.clone()
+    };
+    check_feed(user, &f, &communes)?;
+    let new_id = match (&old, &f.id) {
+        (Some(o), _) => o.id.clone(),
+        (None, Some(id)) => {
+            check_id(id).map_err(|e| ApiError::invalid(format!("id: {e}"), Vec::new()))?;
+            id.clone()
+        }
+        (None, None) => make_id(&f.name),
+    };
+    let feed = StoredFeed {
+        id: new_id.clone(),
+        name: f.name.trim().to_owned(),
+        url: f.url.filter(|u| !u.trim().is_empty()),
+        owner: f.owner,
+        communes,
+        lang: f.lang,
+        keep_days: f.keep_days,
+        max_items: f.max_items,
+        refresh_minutes: f.refresh_minutes,
+        enabled: f.enabled,
+        etag: None,
+        last_modified: None,
+        checked_at: None,
+        imported_at: None,
+        last_error: None,
+        created_by: None,
+        created_at: String::new(),
+    };
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    if old.is_none() && store::feed(&mut tx, &new_id).await?.is_some() {
+        return Err(ApiError::conflict(format!(
+            "a news feed \"{new_id}\" exists already"
+        )));
+    }
+    store::save_feed(&mut tx, &feed, user.id).await?;
+    let saved = store::feed(&mut tx, &new_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("saving a feed", "the feed vanished"))?;
+    tx.commit().await?;
+    // Its communes or name may have changed what its items say on screen.
+    super::refresh(state, Some(user.id)).await?;
+    Ok(saved)
+}
+
+/// Deletes a feed and its items.
+pub async fn delete_feed(state: &AppState, user: &User, id: &str) -> ApiResult<()> {
+    let f = visible_feed(state, user, id).await?;
+    may_publish(state, user, f.owner.as_ref(), "remove news feeds")?;
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    store::delete_feed(&mut tx, id).await?;
+    tx.commit().await?;
+    super::refresh(state, Some(user.id)).await?;
+    Ok(())
+}
+
+/// Imports feed `id` now: from `file` when given, else from its address.
+pub async fn import_now(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    file: Option<Vec<u8>>,
+) -> ApiResult<ImportReport> {
+    let f = visible_feed(state, user, id).await?;
+    may_publish(state, user, f.owner.as_ref(), "import news")?;
+    let trigger = if file.is_some() {
+        Trigger::File
+    } else {
+        Trigger::Manual
+    };
+    import::run(state, id, trigger, file, Some(user.id)).await
+}

@@ -1,0 +1,348 @@
+//! Importing a feed: fetched from its address (conditional GET with the validators of the
+//! last fetch) or given as a file, read by [`super::feed`], and merged into the stored
+//! items by entry identity, so that a re-import updates and never duplicates.
+//!
+//! A failed import (unreachable server, not a feed) changes no item: the feed's earlier
+//! items stay on the screens, and the error is kept on the feed and in its report.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use beffroi_protocol::ids::Sha256;
+use beffroi_protocol::text::{Lang, Text};
+use jiff::{SignedDuration, Timestamp};
+use sqlx::SqliteConnection;
+
+use super::feed::{self, FeedItem};
+use super::store::{self, ImportReport, StoredFeed, StoredItem};
+use crate::alerts::stored_instant;
+use crate::api::error::{ApiError, ApiResult};
+use crate::server::AppState;
+
+pub use super::feed::MAX_FEED_BYTES;
+
+/// How long a fetch may take in all.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What started an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// The feed's refresh interval elapsed.
+    Schedule,
+    /// Someone asked for a fetch now.
+    Manual,
+    /// Someone uploaded the feed as a file.
+    File,
+}
+
+impl Trigger {
+    fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Schedule => "schedule",
+            Trigger::Manual => "manual",
+            Trigger::File => "file",
+        }
+    }
+}
+
+/// A fetched document, or the answer that nothing changed.
+enum Fetched {
+    NotModified,
+    Body {
+        bytes: Vec<u8>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+}
+
+/// The client feeds are fetched with: the system's certificate authorities, time limits,
+/// a few redirects.
+fn client() -> Result<&'static reqwest::Client, String> {
+    static CLIENT: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+            let verifier =
+                rustls_platform_verifier::Verifier::new(std::sync::Arc::clone(&provider))
+                    .map_err(|e| format!("system certificates: {e}"))?;
+            let tls = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| e.to_string())?
+                .dangerous()
+                .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
+                .with_no_client_auth();
+            reqwest::Client::builder()
+                .tls_backend_preconfigured(tls)
+                .connect_timeout(Duration::from_secs(10))
+                .timeout(FETCH_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::limited(5))
+                .user_agent(concat!("beffroi-server/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Fetches `url`, conditionally on the validators of the last fetch.
+async fn fetch(url: &str, f: &StoredFeed) -> Result<Fetched, String> {
+    let client = client().map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+    let mut request = client.get(url).header(
+        reqwest::header::ACCEPT,
+        "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+    );
+    if let Some(etag) = &f.etag {
+        request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+    }
+    if let Some(date) = &f.last_modified {
+        request = request.header(reqwest::header::IF_MODIFIED_SINCE, date);
+    }
+    let mut response = request
+        .send()
+        .await
+        .map_err(|e| format!("cannot fetch {url}: {}", error_chain(&e)))?;
+    let status = response.status();
+    if status == reqwest::StatusCode::NOT_MODIFIED {
+        return Ok(Fetched::NotModified);
+    }
+    if !status.is_success() {
+        return Err(format!("{url} answered {status}"));
+    }
+    let header = |name: reqwest::header::HeaderName| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let etag = header(reqwest::header::ETAG);
+    let last_modified = header(reqwest::header::LAST_MODIFIED);
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| format!("reading {url}: {}", error_chain(&e)))?
+    {
+        if bytes.len() + chunk.len() > MAX_FEED_BYTES {
+            return Err(format!(
+                "{url} is larger than {} MiB: not a news feed",
+                MAX_FEED_BYTES >> 20
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Fetched::Body {
+        bytes,
+        etag,
+        last_modified,
+    })
+}
+
+/// An error with its causes, which reqwest keeps apart ("error sending request" alone says
+/// nothing of a refused connection).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// Imports feed `feed_id` (from `file` when given, else from its address), records the
+/// report, and refreshes the news data set when items changed. The report is returned
+/// whether the import worked or not; `Err` is kept for a missing feed or a storage failure.
+pub async fn run(
+    state: &AppState,
+    feed_id: &str,
+    trigger: Trigger,
+    file: Option<Vec<u8>>,
+    user: Option<i64>,
+) -> ApiResult<ImportReport> {
+    let mut conn = state.db.acquire().await?;
+    let f = store::feed(&mut conn, feed_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no news feed \"{feed_id}\"")))?;
+    drop(conn);
+    let mut report = ImportReport {
+        feed: f.id.clone(),
+        at: stored_instant(Timestamp::now()),
+        trigger: trigger.as_str().into(),
+        ..ImportReport::default()
+    };
+    let fetched = match (file, f.url.as_deref()) {
+        (Some(bytes), _) => Ok((bytes, None, None)),
+        (None, Some(url)) => match fetch(url, &f).await {
+            Ok(Fetched::NotModified) => {
+                report.not_modified = true;
+                Err(None)
+            }
+            Ok(Fetched::Body {
+                bytes,
+                etag,
+                last_modified,
+            }) => Ok((bytes, Some(url.to_owned()), Some((etag, last_modified)))),
+            Err(e) => Err(Some(e)),
+        },
+        (None, None) => Err(Some(format!(
+            "feed \"{}\" has no address: its items come from uploaded files",
+            f.id
+        ))),
+    };
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let changed = match fetched {
+        Err(error) => {
+            report.error = error;
+            store::record_fetch(&mut tx, &f.id, None, report.error.as_deref()).await?;
+            false
+        }
+        Ok((bytes, url, validators)) => {
+            let base = url.as_deref().and_then(|u| url::Url::parse(u).ok());
+            match feed::parse(&bytes, base.as_ref()) {
+                Err(e) => {
+                    report.error = Some(e.to_string());
+                    store::record_fetch(&mut tx, &f.id, None, report.error.as_deref()).await?;
+                    false
+                }
+                Ok(parsed) => {
+                    report.skipped = u32::try_from(parsed.skipped).unwrap_or(u32::MAX);
+                    merge(&mut tx, &f, &parsed.feed.items, &mut report).await?;
+                    store::record_fetch(&mut tx, &f.id, Some(validators.unwrap_or_default()), None)
+                        .await?;
+                    report.added + report.updated + report.dropped > 0
+                }
+            }
+        }
+    };
+    store::record_import(&mut tx, &report, user).await?;
+    tx.commit().await?;
+    match &report.error {
+        Some(e) => tracing::warn!("news feed {}: import failed: {e}", f.id),
+        None => tracing::info!(
+            "news feed {}: {} added, {} updated, {} unchanged, {} dropped{}",
+            f.id,
+            report.added,
+            report.updated,
+            report.unchanged,
+            report.dropped,
+            if report.not_modified {
+                " (not modified)"
+            } else {
+                ""
+            }
+        ),
+    }
+    if changed {
+        super::refresh::refresh(state, user).await?;
+    }
+    Ok(report)
+}
+
+/// The id of the item standing for entry `key` of feed `feed`.
+pub fn item_id(feed: &str, key: &str) -> String {
+    let hash = Sha256::of(key.as_bytes());
+    format!("{feed}-{}", &hash.as_str()[..12])
+}
+
+/// Merges the entries into the feed's stored items (by identity), then keeps only its
+/// `max_items` newest.
+async fn merge(
+    tx: &mut SqliteConnection,
+    f: &StoredFeed,
+    entries: &[FeedItem],
+    report: &mut ImportReport,
+) -> ApiResult<()> {
+    let now = Timestamp::now();
+    let known = store::feed_items(tx, &f.id).await?;
+    let lang: Lang = f.lang.parse().unwrap_or_else(|_| Lang::fr());
+    let mut seen = std::collections::BTreeSet::new();
+    for e in entries {
+        let id = item_id(&f.id, &e.key);
+        // A feed listing an entry twice: the first wins.
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let old = known.iter().find(|k| k.id == id);
+        let dated = e
+            .published_at
+            .map(second)
+            .or(old.and_then(|o| o.published_at));
+        let first_seen = old
+            .and_then(|o| o.created_at.parse::<Timestamp>().ok())
+            .unwrap_or_else(|| second(now));
+        let valid_until =
+            dated.unwrap_or(first_seen) + SignedDuration::from_hours(24 * i64::from(f.keep_days));
+        let text = |s: &str| {
+            if s.is_empty() {
+                Text::default()
+            } else {
+                Text::default().with(lang.clone(), s)
+            }
+        };
+        let item = StoredItem {
+            id: id.clone(),
+            feed: Some(f.id.clone()),
+            source_key: Some(e.key.clone()),
+            owner: f.owner.clone(),
+            title: text(&e.title),
+            text: text(&e.text),
+            image: None,
+            image_url: e.image.clone(),
+            link: e.link.clone(),
+            valid_from: None,
+            valid_until: Some(valid_until),
+            communes: Vec::new(),
+            published_at: dated,
+            hidden: old.is_some_and(|o| o.hidden),
+            // A feed is set up by someone allowed to publish: its entries need no approval.
+            approved_at: Some(
+                old.and_then(|o| o.approved_at.clone())
+                    .unwrap_or_else(|| stored_instant(now)),
+            ),
+            approved_by: None,
+            created_by: None,
+            created_at: String::new(),
+            updated_by: None,
+            updated_at: String::new(),
+        };
+        match old {
+            None => report.added += 1,
+            Some(o) if same_content(o, &item) => {
+                report.unchanged += 1;
+                continue;
+            }
+            Some(_) => report.updated += 1,
+        }
+        store::save_item(tx, &item, None, None).await?;
+    }
+    // The newest `max_items` stay (undated ones by when they were first seen).
+    let dropped = sqlx::query(
+        "DELETE FROM news_items WHERE feed_id = ?1 AND id NOT IN (
+            SELECT id FROM news_items WHERE feed_id = ?1
+            ORDER BY coalesce(published_at, created_at) DESC, id LIMIT ?2)",
+    )
+    .bind(&f.id)
+    .bind(i64::from(f.max_items))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    report.dropped = u32::try_from(dropped).unwrap_or(u32::MAX);
+    Ok(())
+}
+
+/// `t` to the second, as stored, so that a re-import compares equal.
+fn second(t: Timestamp) -> Timestamp {
+    Timestamp::from_second(t.as_second()).unwrap_or(t)
+}
+
+/// Whether a re-imported entry brings nothing new.
+fn same_content(old: &StoredItem, new: &StoredItem) -> bool {
+    old.title == new.title
+        && old.text == new.text
+        && old.link == new.link
+        && old.image_url == new.image_url
+        && old.published_at == new.published_at
+        && old.valid_until == new.valid_until
+}
