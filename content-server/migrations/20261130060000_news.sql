@@ -29,7 +29,8 @@ CREATE TABLE news_feeds (
 -- A news item. `feed_id` NULL: an announcement; otherwise `source_key` is the entry's guid
 -- (or link) that re-imports match on. `approved_at` NULL: written by an editor who may not
 -- publish, waiting for an approver. `hidden`: a feed item the officer withdrew (kept so that
--- the next import does not bring it back).
+-- the next import does not bring it back). `image_url`: the picture a feed entry names, fetched
+-- once (`image_tried` is the address last tried) into `image`.
 CREATE TABLE news_items (
     id TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 1 AND 64),
     feed_id TEXT REFERENCES news_feeds (id) ON DELETE CASCADE,
@@ -39,6 +40,7 @@ CREATE TABLE news_items (
     body TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(body)),
     image TEXT REFERENCES blobs (sha256),
     image_url TEXT,
+    image_tried TEXT,
     link TEXT,
     valid_from TEXT,
     valid_until TEXT,

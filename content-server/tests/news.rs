@@ -409,6 +409,11 @@ async fn every_feed_sample_imports_or_fails_clearly() {
 
 /// An RSS 2.0 feed of the intercommunality with `n` entries dated the last `n` hours.
 fn fresh_rss(n: usize) -> Vec<u8> {
+    fresh_rss_with_picture(n, None)
+}
+
+/// The same, the first entry with a picture at `picture`.
+fn fresh_rss_with_picture(n: usize, picture: Option<&str>) -> Vec<u8> {
     let now = jiff::Timestamp::now();
     let mut items = String::new();
     for i in 0..n {
@@ -417,9 +422,13 @@ fn fresh_rss(n: usize) -> Vec<u8> {
         items.push_str(&format!(
             "<item><title>Conseil communautaire n&#176; {i} : l&apos;ordre du jour</title>\
              <link>/actualites/conseil-{i}.html</link><guid isPermaLink=\"false\">cc-{i}</guid>\
-             <pubDate>{}</pubDate>\
+             <pubDate>{}</pubDate>{}\
              <description>&lt;p&gt;R&#233;union &lt;b&gt;publique&lt;/b&gt; &#224; la salle des f&#234;tes.&lt;/p&gt;</description></item>",
-            jiff::fmt::rfc2822::to_string(&date).unwrap()
+            jiff::fmt::rfc2822::to_string(&date).unwrap(),
+            match picture {
+                Some(url) if i == 0 => format!("<enclosure url=\"{url}\" type=\"image/png\" length=\"0\"/>"),
+                _ => String::new(),
+            }
         ));
     }
     format!(
@@ -522,12 +531,21 @@ struct FeedHost {
     conditional: Arc<AtomicUsize>,
 }
 
-async fn feed_host(body: Vec<u8>) -> FeedHost {
+async fn feed_host(body: impl Fn(&str) -> Vec<u8>) -> FeedHost {
     use axum::http::{HeaderMap, StatusCode, header};
     let hits = Arc::new(AtomicUsize::new(0));
     let conditional = Arc::new(AtomicUsize::new(0));
     let (h, c) = (Arc::clone(&hits), Arc::clone(&conditional));
-    let app = axum::Router::new().route(
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let body = body(&origin);
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(80, 60, image::Rgb([30, 200, 60]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let app = axum::Router::new()
+        .route("/photo.png", axum::routing::get(move || async move { ([(header::CONTENT_TYPE, "image/png")], png) }))
+        .route(
         "/feed.xml",
         axum::routing::get(move |headers: HeaderMap| {
             let (h, c, body) = (Arc::clone(&h), Arc::clone(&c), body.clone());
@@ -548,8 +566,7 @@ async fn feed_host(body: Vec<u8>) -> FeedHost {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/feed.xml", listener.local_addr().unwrap());
+    let url = format!("{origin}/feed.xml");
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     FeedHost {
         url,
@@ -561,7 +578,7 @@ async fn feed_host(body: Vec<u8>) -> FeedHost {
 #[tokio::test]
 async fn a_feed_with_an_address_is_fetched_on_schedule_with_its_etag() {
     let f = fixture_with(|s| s.feed_check_s = 1).await;
-    let host = feed_host(fresh_rss(2)).await;
+    let host = feed_host(|origin| fresh_rss_with_picture(2, Some(&format!("{origin}/photo.png")))).await;
     let r = f
         .admin
         .post(
@@ -597,6 +614,22 @@ async fn a_feed_with_an_address_is_fetched_on_schedule_with_its_etag() {
             .all(|n| n.communes == [HUCQUELIERS.parse().unwrap()])
     );
     assert_eq!(news.items[0].source.name, "Site de la CC");
+    // The picture the first entry names is fetched (by the schedule), checked like an
+    // upload, and travels as an asset of the screens showing that commune's news.
+    let mut pictured = None;
+    for _ in 0..100 {
+        let news = news_of(&f.hu).await.unwrap();
+        pictured = news.items.iter().find_map(|n| n.image.clone());
+        if pictured.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pictured = pictured.expect("the entry's picture never arrived");
+    let assets = device_manifest(&f.hu, None).await.2["assets"].clone();
+    assert!(assets.as_array().unwrap().iter().any(|a| a["sha256"] == pictured.as_str()), "{assets}");
+    let fr_assets = device_manifest(&f.fr, None).await.2["assets"].clone();
+    assert!(!fr_assets.to_string().contains(pictured.as_str()), "Fruges' screen does not carry Hucqueliers' picture");
     // Not fetched again before its refresh interval (60 minutes).
     let hits = host.hits.load(Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(2500)).await;

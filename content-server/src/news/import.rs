@@ -101,12 +101,8 @@ async fn fetch(url: &str, f: &StoredFeed) -> Result<Fetched, String> {
         .send()
         .await
         .map_err(|e| format!("cannot fetch {url}: {}", error_chain(&e)))?;
-    let status = response.status();
-    if status == reqwest::StatusCode::NOT_MODIFIED {
+    if response.status() == reqwest::StatusCode::NOT_MODIFIED {
         return Ok(Fetched::NotModified);
-    }
-    if !status.is_success() {
-        return Err(format!("{url} answered {status}"));
     }
     let header = |name: reqwest::header::HeaderName| {
         response
@@ -117,25 +113,105 @@ async fn fetch(url: &str, f: &StoredFeed) -> Result<Fetched, String> {
     };
     let etag = header(reqwest::header::ETAG);
     let last_modified = header(reqwest::header::LAST_MODIFIED);
+    let bytes = read_body(&mut response, url, MAX_FEED_BYTES, "a news feed").await?;
+    Ok(Fetched::Body {
+        bytes,
+        etag,
+        last_modified,
+    })
+}
+
+/// The body of a successful answer, refused beyond `limit` bytes (`what`: what it should
+/// be, for the message).
+async fn read_body(
+    response: &mut reqwest::Response,
+    url: &str,
+    limit: usize,
+    what: &str,
+) -> Result<Vec<u8>, String> {
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("{url} answered {status}"));
+    }
     let mut bytes = Vec::new();
     while let Some(chunk) = response
         .chunk()
         .await
         .map_err(|e| format!("reading {url}: {}", error_chain(&e)))?
     {
-        if bytes.len() + chunk.len() > MAX_FEED_BYTES {
+        if bytes.len() + chunk.len() > limit {
             return Err(format!(
-                "{url} is larger than {} MiB: not a news feed",
-                MAX_FEED_BYTES >> 20
+                "{url} is larger than {} MiB: not {what}",
+                limit >> 20
             ));
         }
         bytes.extend_from_slice(&chunk);
     }
-    Ok(Fetched::Body {
-        bytes,
-        etag,
-        last_modified,
-    })
+    Ok(bytes)
+}
+
+/// The most pictures fetched per import (the others at the next ones).
+const PICTURES_PER_IMPORT: i64 = 20;
+
+/// Fetches the pictures the feed's entries name and that were not tried yet: each is
+/// checked like an upload (type, size, complete decode) and becomes the item's picture. A
+/// picture that cannot be fetched or read is logged and not tried again until its address
+/// changes. Returns whether an item got a picture. The schedule calls it, so that an import
+/// never waits for pictures.
+pub(super) async fn fetch_pictures(state: &AppState, feed: &str) -> ApiResult<bool> {
+    let wanted: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, image_url FROM news_items WHERE feed_id = ?1 AND image_url IS NOT NULL
+            AND image_tried IS NOT image_url ORDER BY published_at DESC LIMIT ?2",
+    )
+    .bind(feed)
+    .bind(PICTURES_PER_IMPORT)
+    .fetch_all(&state.db)
+    .await?;
+    let mut got = false;
+    for (id, url) in wanted {
+        let picture = match picture(state, &url).await {
+            Ok(sha) => {
+                got = true;
+                Some(sha)
+            }
+            Err(e) => {
+                tracing::warn!("news feed {feed}: no picture for {id}: {e}");
+                None
+            }
+        };
+        sqlx::query(
+            "UPDATE news_items SET image = coalesce(?3, image), image_tried = ?2 WHERE id = ?1",
+        )
+        .bind(&id)
+        .bind(&url)
+        .bind(picture.as_ref().map(Sha256::as_str))
+        .execute(&state.db)
+        .await?;
+    }
+    Ok(got)
+}
+
+/// Fetches the picture at `url`, checks it like an upload and stores it; its address.
+async fn picture(state: &AppState, url: &str) -> Result<Sha256, String> {
+    let client = client().map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+    let limit = usize::try_from(state.settings.max_upload_bytes).unwrap_or(usize::MAX);
+    let mut response = client
+        .get(url)
+        .header(reqwest::header::ACCEPT, "image/*")
+        .send()
+        .await
+        .map_err(|e| format!("cannot fetch {url}: {}", error_chain(&e)))?;
+    let bytes = read_body(&mut response, url, limit, "a picture").await?;
+    let max = state.settings.max_upload_bytes;
+    let (checked, bytes) = tokio::task::spawn_blocking(move || (crate::ingest::ingest(&bytes, max), bytes))
+        .await
+        .map_err(|e| e.to_string())?;
+    let checked = checked.map_err(|e| format!("{url}: {e}"))?;
+    let sha = state.blobs.put(bytes).await.map_err(|e| e.to_string())?;
+    crate::publish::record_blob(&state.db, &sha, checked.size, checked.mime)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(sha)
 }
 
 /// An error with its causes, which reqwest keeps apart ("error sending request" alone says
@@ -288,7 +364,10 @@ async fn merge(
             owner: f.owner.clone(),
             title: text(&e.title),
             text: text(&e.text),
-            image: None,
+            // The picture already fetched stays while the entry names the same one.
+            image: old
+                .filter(|o| o.image_url == e.image)
+                .and_then(|o| o.image.clone()),
             image_url: e.image.clone(),
             link: e.link.clone(),
             valid_from: None,

@@ -1,6 +1,6 @@
 //! The feed schedule: a task that fetches each enabled feed when its refresh interval has
-//! elapsed since its last attempt, and rebuilds the news data set so that expired items
-//! leave it.
+//! elapsed since its last attempt, fetches the pictures their entries name, and rebuilds the
+//! news data set (so that expired items leave it too).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +35,10 @@ async fn round(state: &AppState) -> crate::api::error::ApiResult<()> {
     drop(conn);
     for f in feeds.iter().filter(|f| due(f, now)) {
         import::run(state, &f.id, Trigger::Schedule, None, None).await?;
+    }
+    // The pictures of entries imported since (by the schedule, a file or on demand).
+    for f in &feeds {
+        import::fetch_pictures(state, &f.id).await?;
     }
     super::refresh::refresh(state, None).await?;
     Ok(())
