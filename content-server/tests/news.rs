@@ -544,28 +544,31 @@ async fn feed_host(body: impl Fn(&str) -> Vec<u8>) -> FeedHost {
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .unwrap();
     let app = axum::Router::new()
-        .route("/photo.png", axum::routing::get(move || async move { ([(header::CONTENT_TYPE, "image/png")], png) }))
         .route(
-        "/feed.xml",
-        axum::routing::get(move |headers: HeaderMap| {
-            let (h, c, body) = (Arc::clone(&h), Arc::clone(&c), body.clone());
-            async move {
-                h.fetch_add(1, Ordering::SeqCst);
-                if headers
-                    .get(header::IF_NONE_MATCH)
-                    .is_some_and(|v| v == "\"v1\"")
-                {
-                    c.fetch_add(1, Ordering::SeqCst);
-                    return (
-                        StatusCode::NOT_MODIFIED,
-                        [(header::ETAG, "\"v1\"")],
-                        Vec::new(),
-                    );
+            "/photo.png",
+            axum::routing::get(move || async move { ([(header::CONTENT_TYPE, "image/png")], png) }),
+        )
+        .route(
+            "/feed.xml",
+            axum::routing::get(move |headers: HeaderMap| {
+                let (h, c, body) = (Arc::clone(&h), Arc::clone(&c), body.clone());
+                async move {
+                    h.fetch_add(1, Ordering::SeqCst);
+                    if headers
+                        .get(header::IF_NONE_MATCH)
+                        .is_some_and(|v| v == "\"v1\"")
+                    {
+                        c.fetch_add(1, Ordering::SeqCst);
+                        return (
+                            StatusCode::NOT_MODIFIED,
+                            [(header::ETAG, "\"v1\"")],
+                            Vec::new(),
+                        );
+                    }
+                    (StatusCode::OK, [(header::ETAG, "\"v1\"")], body)
                 }
-                (StatusCode::OK, [(header::ETAG, "\"v1\"")], body)
-            }
-        }),
-    );
+            }),
+        );
     let url = format!("{origin}/feed.xml");
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     FeedHost {
@@ -578,7 +581,8 @@ async fn feed_host(body: impl Fn(&str) -> Vec<u8>) -> FeedHost {
 #[tokio::test]
 async fn a_feed_with_an_address_is_fetched_on_schedule_with_its_etag() {
     let f = fixture_with(|s| s.feed_check_s = 1).await;
-    let host = feed_host(|origin| fresh_rss_with_picture(2, Some(&format!("{origin}/photo.png")))).await;
+    let host =
+        feed_host(|origin| fresh_rss_with_picture(2, Some(&format!("{origin}/photo.png")))).await;
     let r = f
         .admin
         .post(
@@ -627,9 +631,19 @@ async fn a_feed_with_an_address_is_fetched_on_schedule_with_its_etag() {
     }
     let pictured = pictured.expect("the entry's picture never arrived");
     let assets = device_manifest(&f.hu, None).await.2["assets"].clone();
-    assert!(assets.as_array().unwrap().iter().any(|a| a["sha256"] == pictured.as_str()), "{assets}");
+    assert!(
+        assets
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["sha256"] == pictured.as_str()),
+        "{assets}"
+    );
     let fr_assets = device_manifest(&f.fr, None).await.2["assets"].clone();
-    assert!(!fr_assets.to_string().contains(pictured.as_str()), "Fruges' screen does not carry Hucqueliers' picture");
+    assert!(
+        !fr_assets.to_string().contains(pictured.as_str()),
+        "Fruges' screen does not carry Hucqueliers' picture"
+    );
     // Not fetched again before its refresh interval (60 minutes).
     let hits = host.hits.load(Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(2500)).await;

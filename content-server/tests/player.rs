@@ -8,20 +8,13 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use beffroi_server::users::Role;
-use common::{Api, FRUGES, HUCQUELIERS, TestServer};
+use common::{Api, FRUGES, HUCQUELIERS, TestServer, pair, screen_with_playlist, text_playlist};
 use futures_util::{Stream, StreamExt as _};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 const FR: &str = "mairie-fruges";
 const HU: &str = "mairie-hucq";
-
-fn playlist(title: &str) -> Value {
-    json!({
-        "name": "Accueil",
-        "items": [{ "id": "a", "duration_ms": 5000, "kind": "text", "title": { "fr": title } }]
-    })
-}
 
 /// Two published screens (Fruges, Hucqueliers), each with a paired player.
 struct Fixture {
@@ -45,25 +38,7 @@ async fn fixture_with(f: impl FnOnce(&mut beffroi_server::Settings)) -> Fixture 
     let fruges = server.user("fruges", Role::Editor, &[FRUGES]).await;
     let hucq = server.user("hucq", Role::Editor, &[HUCQUELIERS]).await;
     for (id, commune) in [(FR, FRUGES), (HU, HUCQUELIERS)] {
-        let r = admin
-            .post(
-                "/api/v1/playlists",
-                &json!({ "id": format!("pl-{id}"), "owner": commune, "body": playlist("Bonjour") }),
-            )
-            .await;
-        assert_eq!(r.0, 201, "{}", r.1);
-        let r = admin
-            .post(
-                "/api/v1/screens",
-                &json!({ "id": id, "owner": commune, "body": {
-                    "name": format!("Mairie {commune}"),
-                    "commune": commune,
-                    "layout": "fullscreen",
-                    "default_playlists": { "main": format!("pl-{id}") },
-                }}),
-            )
-            .await;
-        assert_eq!(r.0, 201, "{}", r.1);
+        screen_with_playlist(&admin, id, commune, &format!("Mairie {commune}"), &[]).await;
     }
     let r = admin.post("/api/v1/publish", &json!({})).await;
     assert_eq!(r.0, 200, "{}", r.1);
@@ -85,35 +60,12 @@ async fn fixture() -> Fixture {
     fixture_with(|_| {}).await
 }
 
-/// Pairs a new player with `screen`: a client sending its device token.
-async fn pair(server: &TestServer, claimer: &Api, screen: &str) -> Api {
-    let r = server.anonymous().post("/api/v1/pairing", &json!({})).await;
-    assert_eq!(r.0, 201, "{}", r.1);
-    let code = r.1["code"].as_str().unwrap().to_owned();
-    let secret = r.1["secret"].as_str().unwrap().to_owned();
-    let c = claimer
-        .post(
-            "/api/v1/pairing/claim",
-            &json!({ "code": code, "screen": screen }),
-        )
-        .await;
-    assert_eq!(c.0, 201, "{}", c.1);
-    let r = reqwest::Client::new()
-        .get(server.at(&format!("/api/v1/pairing/{code}")))
-        .header("X-Pairing-Secret", &secret)
-        .send()
-        .await
-        .unwrap();
-    let body: Value = r.json().await.unwrap();
-    Api::with_token(&server.url, body["token"].as_str().unwrap())
-}
-
 /// Changes the Fruges playlist and publishes: the outcome.
 async fn republish_fruges(admin: &Api, title: &str) -> Value {
     let r = admin
         .put(
             &format!("/api/v1/playlists/pl-{FR}"),
-            &json!({ "body": playlist(title) }),
+            &json!({ "body": text_playlist(title) }),
         )
         .await;
     assert_eq!(r.0, 200, "{}", r.1);

@@ -5,53 +5,10 @@
 mod common;
 
 use beffroi_server::users::Role;
-use common::{FRUGES, HUCQUELIERS, PASSWORD, TestServer};
+use common::{FRUGES, HUCQUELIERS, PASSWORD, TestServer, between, browser, web_login};
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION, SET_COOKIE};
 use serde_json::json;
-
-/// A browser: keeps cookies, does not follow redirects (the tests look at them).
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// A browser logged in through the login form, and the CSRF token its pages carry.
-async fn web_login(server: &TestServer, username: &str) -> (reqwest::Client, String) {
-    let client = browser();
-    let r = client
-        .post(server.at("/connexion"))
-        .form(&[("username", username), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()[LOCATION], "/ecrans");
-    let page = client
-        .get(server.at("/ecrans"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = between(&page, "name=\"csrf_token\" value=\"", "\"").to_owned();
-    assert_eq!(csrf.len(), 64, "{page}");
-    (client, csrf)
-}
-
-/// The text between the first `start` and the next `end`.
-fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    let from = text
-        .find(start)
-        .unwrap_or_else(|| panic!("no {start:?} in {text}"))
-        + start.len();
-    let len = text[from..].find(end).unwrap();
-    &text[from..from + len]
-}
 
 /// The table row of screen `id` in a page or fragment.
 fn row<'a>(html: &'a str, id: &str) -> &'a str {

@@ -9,12 +9,13 @@ mod common;
 
 use std::time::Duration;
 
-use beffroi_protocol::time::Zone;
 use beffroi_server::users::Role;
-use common::{Api, FRUGES, HUCQUELIERS, PASSWORD, TestServer, pair};
+use common::{
+    Api, FRUGES, HUCQUELIERS, TestServer, between, fetch, local_field, pair, post_fields,
+    screen_with_playlist, web_login,
+};
 use futures_util::StreamExt as _;
 use reqwest::StatusCode;
-use reqwest::header::LOCATION;
 use serde_json::{Value, json};
 
 /// The narrow no-break space of French typography.
@@ -57,96 +58,11 @@ async fn setup() -> Setup {
             &["mairies"][..],
         ),
     ] {
-        let r = admin
-            .post(
-                "/api/v1/playlists",
-                &json!({ "id": format!("pl-{id}"), "owner": commune, "body": {
-                    "name": "Accueil",
-                    "items": [{ "id": "a", "duration_ms": 5000, "kind": "text",
-                                "title": { "fr": "Bonjour" } }],
-                }}),
-            )
-            .await;
-        assert_eq!(r.0, 201, "{}", r.1);
-        let r = admin
-            .post(
-                "/api/v1/screens",
-                &json!({ "id": id, "owner": commune, "body": {
-                    "name": name,
-                    "commune": commune,
-                    "layout": "fullscreen",
-                    "default_playlists": { "main": format!("pl-{id}") },
-                    "groups": groups,
-                }}),
-            )
-            .await;
-        assert_eq!(r.0, 201, "{}", r.1);
+        screen_with_playlist(&admin, id, commune, name, groups).await;
     }
     let r = admin.post("/api/v1/publish", &json!({})).await;
     assert_eq!(r.0, 200, "{}", r.1);
     Setup { server, admin }
-}
-
-/// A browser: keeps cookies, does not follow redirects (the tests look at them).
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// A browser logged in through the login form, and the CSRF token its pages carry.
-async fn web_login(server: &TestServer, username: &str) -> (reqwest::Client, String) {
-    let client = browser();
-    let r = client
-        .post(server.at("/connexion"))
-        .form(&[("username", username), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let page = get(&client, server, "/alertes").await.1;
-    let csrf = between(&page, "name=\"csrf_token\" value=\"", "\"").to_owned();
-    assert_eq!(csrf.len(), 64, "{page}");
-    (client, csrf)
-}
-
-/// The text between the first `start` and the next `end`.
-fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    let from = text
-        .find(start)
-        .unwrap_or_else(|| panic!("no {start:?} in {text}"))
-        + start.len();
-    let len = text[from..].find(end).unwrap();
-    &text[from..from + len]
-}
-
-async fn get(client: &reqwest::Client, server: &TestServer, path: &str) -> (StatusCode, String) {
-    let r = client.get(server.at(path)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
-/// Posts a form: (status, `Location`, body).
-async fn post(
-    client: &reqwest::Client,
-    server: &TestServer,
-    path: &str,
-    form: &[(String, String)],
-) -> (StatusCode, String, String) {
-    let r = client
-        .post(server.at(path))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let location = r
-        .headers()
-        .get(LOCATION)
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, location, r.text().await.unwrap())
 }
 
 /// `name=value` pairs, as a form.
@@ -159,10 +75,7 @@ fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 
 /// An instant `minutes` from now as a `datetime-local` field holds it (Paris time).
 fn local_in(minutes: i64) -> String {
-    let t = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(minutes);
-    t.to_zoned_datetime(Zone::paris().tz())
-        .strftime("%Y-%m-%dT%H:%M")
-        .to_string()
+    local_field(jiff::Timestamp::now() + jiff::SignedDuration::from_mins(minutes))
 }
 
 /// A valid raise form (French texts, English title, ending in two hours) for `target`.
@@ -253,7 +166,7 @@ async fn an_editor_raises_an_alert_in_two_steps_and_its_screens_get_it() {
     let s = setup().await;
     let (client, csrf) = web_login(&s.server, "agent-fruges").await;
 
-    let (status, page) = get(&client, &s.server, "/alertes").await;
+    let (status, page) = fetch(&s.server, &client, "/alertes").await;
     assert_eq!(status, 200);
     for expected in [
         "<a href=\"/alertes\" aria-current=\"page\">Alertes</a>",
@@ -266,7 +179,7 @@ async fn an_editor_raises_an_alert_in_two_steps_and_its_screens_get_it() {
     }
 
     // The form offers the editor's commune and screens only, never the whole territory.
-    let (status, page) = get(&client, &s.server, "/alertes/nouvelle").await;
+    let (status, page) = fetch(&s.server, &client, "/alertes/nouvelle").await;
     assert_eq!(status, 200);
     for expected in [
         "<h1>Nouvelle alerte</h1>",
@@ -288,9 +201,9 @@ async fn an_editor_raises_an_alert_in_two_steps_and_its_screens_get_it() {
     }
 
     // Step one: the summary, with the screens reached; nothing is raised yet.
-    let (status, _, page) = post(
-        &client,
+    let (status, _, page) = post_fields(
         &s.server,
+        &client,
         "/alertes/nouvelle",
         &alert_form(&csrf, &[("commune", FRUGES)]),
     )
@@ -319,9 +232,9 @@ async fn an_editor_raises_an_alert_in_two_steps_and_its_screens_get_it() {
     );
 
     // "Modifier": back to the form with every value kept.
-    let (status, _, back) = post(
-        &client,
+    let (status, _, back) = post_fields(
         &s.server,
+        &client,
         "/alertes/nouvelle",
         &confirmation(&page, "modifier"),
     )
@@ -345,8 +258,10 @@ async fn an_editor_raises_an_alert_in_two_steps_and_its_screens_get_it() {
         tokio::spawn(async move { alert_events(&device, Duration::from_secs(4)).await });
     tokio::time::sleep(Duration::from_millis(500)).await;
     let confirm = confirmation(&page, "diffuser");
-    let (status, location, _) = post(&client, &s.server, "/alertes/nouvelle", &confirm).await;
+    let (status, location, _) =
+        post_fields(&s.server, &client, "/alertes/nouvelle", &confirm).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = location.unwrap();
     assert!(
         location.starts_with("/alertes?fait=diffusee&alerte=alert-"),
         "{location}"
@@ -373,7 +288,7 @@ async fn an_editor_raises_an_alert_in_two_steps_and_its_screens_get_it() {
     assert_eq!(pushed.len(), 1, "{pushed:?}");
     assert_eq!(pushed[0]["id"], id.as_str());
 
-    let (_, list) = get(&client, &s.server, &location).await;
+    let (_, list) = fetch(&s.server, &client, &location).await;
     for expected in [
         format!("L’alerte «{NB}Alerte inondation{NB}» est diffusée{NB}: 2 écrans la reçoivent."),
         format!("Commune{NB}: Fruges"),
@@ -385,8 +300,10 @@ async fn an_editor_raises_an_alert_in_two_steps_and_its_screens_get_it() {
     }
 
     // The confirmation posted twice raises nothing more.
-    let (status, location, _) = post(&client, &s.server, "/alertes/nouvelle", &confirm).await;
+    let (status, location, _) =
+        post_fields(&s.server, &client, "/alertes/nouvelle", &confirm).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = location.unwrap();
     assert_eq!(location, format!("/alertes?fait=deja&alerte={id}"));
     assert_eq!(api_alerts(&editor).await.len(), 1);
 }
@@ -398,9 +315,9 @@ async fn an_approver_edits_and_cancels_an_alert_from_the_page_with_its_history()
     let approver = s.server.login("valideur").await;
 
     // The whole territory with something else ticked: said on the form.
-    let (status, _, page) = post(
-        &client,
+    let (status, _, page) = post_fields(
         &s.server,
+        &client,
         "/alertes/nouvelle",
         &alert_form(&csrf, &[("tout", "oui"), ("commune", FRUGES)]),
     )
@@ -418,12 +335,12 @@ async fn an_approver_edits_and_cancels_an_alert_from_the_page_with_its_history()
     );
 
     // Raised for a group: its two town halls.
-    let (_, page) = get(&client, &s.server, "/alertes/nouvelle").await;
+    let (_, page) = fetch(&s.server, &client, "/alertes/nouvelle").await;
     assert!(page.contains("name=\"tout\""), "{page}");
     assert!(page.contains("name=\"groupe\" value=\"mairies\""), "{page}");
-    let (status, _, page) = post(
-        &client,
+    let (status, _, page) = post_fields(
         &s.server,
+        &client,
         "/alertes/nouvelle",
         &alert_form(&csrf, &[("groupe", "mairies")]),
     )
@@ -434,9 +351,9 @@ async fn an_approver_edits_and_cancels_an_alert_from_the_page_with_its_history()
         page.contains(&format!("Écrans atteints{NB}: 2 écrans")),
         "{page}"
     );
-    let (status, _, _) = post(
-        &client,
+    let (status, _, _) = post_fields(
         &s.server,
+        &client,
         "/alertes/nouvelle",
         &confirmation(&page, "diffuser"),
     )
@@ -449,7 +366,7 @@ async fn an_approver_edits_and_cancels_an_alert_from_the_page_with_its_history()
 
     // Edited: the form holds the alert as it is; the summary shows the revisions.
     let edit = format!("/alertes/{id}/modifier");
-    let (status, page) = get(&client, &s.server, &edit).await;
+    let (status, page) = fetch(&s.server, &client, &edit).await;
     assert_eq!(status, 200, "{page}");
     for expected in [
         "<h1>Modifier l’alerte</h1>",
@@ -468,7 +385,7 @@ async fn an_approver_edits_and_cancels_an_alert_from_the_page_with_its_history()
             *v = "warning".into();
         }
     }
-    let (status, _, page) = post(&client, &s.server, &edit, &changed).await;
+    let (status, _, page) = post_fields(&s.server, &client, &edit, &changed).await;
     assert_eq!(status, 200, "{page}");
     for expected in [
         "Vérifiez avant de diffuser".to_owned(),
@@ -481,8 +398,9 @@ async fn an_approver_edits_and_cancels_an_alert_from_the_page_with_its_history()
         assert!(page.contains(&expected), "{expected:?} missing from {page}");
     }
     let confirm = confirmation(&page, "diffuser");
-    let (status, location, _) = post(&client, &s.server, &edit, &confirm).await;
+    let (status, location, _) = post_fields(&s.server, &client, &edit, &confirm).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = location.unwrap();
     assert_eq!(location, format!("/alertes?fait=modifiee&alerte={id}"));
     let a = approver.get(&format!("/api/v1/alerts/{id}")).await.1;
     assert_eq!(a["revision"], 2, "{a}");
@@ -491,7 +409,7 @@ async fn an_approver_edits_and_cancels_an_alert_from_the_page_with_its_history()
     assert_eq!(a["target"], json!({ "all": true }));
 
     // The same confirmation again was decided on revision 1: refused, said on the form.
-    let (status, _, page) = post(&client, &s.server, &edit, &confirm).await;
+    let (status, _, page) = post_fields(&s.server, &client, &edit, &confirm).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(
         page.contains("Quelqu’un a modifié cette alerte pendant que vous la prépariez"),
@@ -500,25 +418,26 @@ async fn an_approver_edits_and_cancels_an_alert_from_the_page_with_its_history()
     assert!(page.contains("value=\"Crue de la Lys\""), "{page}");
 
     // Cancelled after a confirmation.
-    let (status, page) = get(&client, &s.server, &format!("/alertes/{id}/retirer")).await;
+    let (status, page) = fetch(&s.server, &client, &format!("/alertes/{id}/retirer")).await;
     assert_eq!(status, 200);
     assert!(
         page.contains(&format!("<h1>Retirer l’alerte{NB}?</h1>")),
         "{page}"
     );
     assert!(page.contains("Crue de la Lys"), "{page}");
-    let (status, location, _) = post(
-        &client,
+    let (status, location, _) = post_fields(
         &s.server,
+        &client,
         &format!("/alertes/{id}/retirer"),
         &form(&[("csrf_token", &csrf), ("revision", "2")]),
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = location.unwrap();
     assert_eq!(location, format!("/alertes?fait=retiree&alerte={id}"));
     let a = approver.get(&format!("/api/v1/alerts/{id}")).await.1;
     assert_eq!((&a["revision"], &a["cancelled"]), (&json!(3), &json!(true)));
-    let (_, list) = get(&client, &s.server, &location).await;
+    let (_, list) = fetch(&s.server, &client, &location).await;
     assert!(
         list.contains(&format!("L’alerte «{NB}Crue de la Lys{NB}» est retirée")),
         "{list}"
@@ -527,11 +446,11 @@ async fn an_approver_edits_and_cancels_an_alert_from_the_page_with_its_history()
     assert!(ended.contains("Retirée le"), "{ended}");
     assert!(!list.contains(&format!("/alertes/{id}/modifier")), "{list}");
     // Nothing more to change.
-    let (status, _) = get(&client, &s.server, &edit).await;
+    let (status, _) = fetch(&s.server, &client, &edit).await;
     assert_eq!(status, StatusCode::CONFLICT);
 
     // The history, in French.
-    let (status, page) = get(&client, &s.server, &format!("/alertes/{id}")).await;
+    let (status, page) = fetch(&s.server, &client, &format!("/alertes/{id}")).await;
     assert_eq!(status, 200);
     let history = between(
         &page,
@@ -563,7 +482,7 @@ async fn refusals_come_back_on_the_form_in_french_with_the_values_kept() {
                 *v = step.into();
             }
         }
-        let (status, _, page) = post(&client, &s.server, "/alertes/nouvelle", &f).await;
+        let (status, _, page) = post_fields(&s.server, &client, "/alertes/nouvelle", &f).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{step}: {page}");
         for expected in [
             format!(
@@ -591,7 +510,7 @@ async fn refusals_come_back_on_the_form_in_french_with_the_values_kept() {
         ("fin", &local_in(8 * 24 * 60)),
         ("etape", "verifier"),
     ]);
-    let (status, _, page) = post(&client, &s.server, "/alertes/nouvelle", &f).await;
+    let (status, _, page) = post_fields(&s.server, &client, "/alertes/nouvelle", &f).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
     for expected in [
         "<p class=\"erreur-champ\" id=\"erreur-titre\">Saisissez le titre en français.</p>"
@@ -637,7 +556,7 @@ async fn viewers_read_only_and_every_post_needs_the_csrf_token() {
 
     // A viewer sees the alert, with no form and no link to change it.
     let (viewer, viewer_csrf) = web_login(&s.server, "lecteur").await;
-    let (status, page) = get(&viewer, &s.server, "/alertes").await;
+    let (status, page) = fetch(&s.server, &viewer, "/alertes").await;
     assert_eq!(status, 200);
     assert!(page.contains("Coupure d’eau"), "{page}");
     assert!(page.contains("<td>admin</td>"), "{page}");
@@ -651,10 +570,10 @@ async fn viewers_read_only_and_every_post_needs_the_csrf_token() {
             "{absent:?} offered to a viewer: {page}"
         );
     }
-    let (status, _) = get(&viewer, &s.server, "/alertes/coupure-eau").await;
+    let (status, _) = fetch(&s.server, &viewer, "/alertes/coupure-eau").await;
     assert_eq!(status, 200);
     for path in ["/alertes/nouvelle", "/alertes/coupure-eau/modifier"] {
-        let (status, _) = get(&viewer, &s.server, path).await;
+        let (status, _) = fetch(&s.server, &viewer, path).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
     }
     // Their posts, with a valid token, are refused.
@@ -668,7 +587,7 @@ async fn viewers_read_only_and_every_post_needs_the_csrf_token() {
             form(&[("csrf_token", &viewer_csrf)]),
         ),
     ] {
-        let (status, _, page) = post(&viewer, &s.server, path, &f).await;
+        let (status, _, page) = post_fields(&s.server, &viewer, path, &f).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {page}");
         assert!(page.contains("consulter les alertes"), "{path}: {page}");
     }
@@ -693,7 +612,7 @@ async fn viewers_read_only_and_every_post_needs_the_csrf_token() {
                 strip(form(&[("revision", "1")])),
             ),
         ] {
-            let (status, _, page) = post(&client, &s.server, path, &f).await;
+            let (status, _, page) = post_fields(&s.server, &client, path, &f).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{path} {token:?}");
             assert!(page.contains("jeton de sécurité"), "{path}: {page}");
         }

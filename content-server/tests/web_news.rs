@@ -8,76 +8,35 @@ mod common;
 
 use beffroi_protocol::time::Zone;
 use beffroi_server::users::Role;
-use common::{Api, FRUGES, HUCQUELIERS, PASSWORD, TestServer};
+use common::{
+    Api, FRUGES, HUCQUELIERS, TestServer, answer, between, get_page, local_field, post_form,
+    web_login,
+};
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, LOCATION};
+use reqwest::header::CONTENT_TYPE;
 use serde_json::Value;
 
 /// The narrow no-break space of French typography.
 const NNBSP: char = '\u{202f}';
 
-/// A browser: keeps cookies, does not follow redirects (the tests look at them).
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+/// A server with an administrator: their API client, and their browser logged in through
+/// the form with the CSRF token its pages carry.
+async fn with_admin() -> (TestServer, Api, reqwest::Client, String) {
+    let server = TestServer::start().await;
+    let admin = server.user("admin", Role::Admin, &[]).await;
+    let (client, csrf) = web_login(&server, "admin").await;
+    (server, admin, client, csrf)
 }
 
-/// A browser logged in through the login form, and the CSRF token its pages carry.
-async fn web_login(server: &TestServer, username: &str) -> (reqwest::Client, String) {
-    let client = browser();
-    let r = client
-        .post(server.at("/connexion"))
-        .form(&[("username", username), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let page = get_page(server, &client, "/actualites").await;
-    let csrf = between(&page, "name=\"csrf_token\" value=\"", "\"").to_owned();
-    assert_eq!(csrf.len(), 64, "{page}");
-    (client, csrf)
-}
-
-/// The text between the first `start` and the next `end`.
-fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    let from = text
-        .find(start)
-        .unwrap_or_else(|| panic!("no {start:?} in {text}"))
-        + start.len();
-    let len = text[from..].find(end).unwrap();
-    &text[from..from + len]
-}
-
-/// A page that must answer 200.
-async fn get_page(server: &TestServer, client: &reqwest::Client, path: &str) -> String {
-    let r = client.get(server.at(path)).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "{path}");
-    r.text().await.unwrap()
-}
-
-/// Posts a form; the status, the `Location` (for a redirect) and the page.
-async fn post_form(
+/// Presses the button of an action (a form carrying only the CSRF token).
+async fn press(
     server: &TestServer,
     client: &reqwest::Client,
     path: &str,
-    fields: &[(&str, &str)],
+    csrf: &str,
 ) -> (StatusCode, Option<String>, String) {
-    let r = client
-        .post(server.at(path))
-        .form(fields)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let location = r
-        .headers()
-        .get(LOCATION)
-        .map(|l| l.to_str().unwrap().to_owned());
-    (status, location, r.text().await.unwrap())
+    post_form(server, client, path, &[("csrf_token", csrf)]).await
 }
 
 /// The table row of news item (or feed) `id` in a page.
@@ -85,13 +44,6 @@ fn row<'a>(html: &'a str, id: &str) -> &'a str {
     html.split("<tr")
         .find(|r| r.contains(&format!("id=\"{id}\"")))
         .unwrap_or_else(|| panic!("no row {id} in {html}"))
-}
-
-/// An instant as a `datetime-local` field holds it, in Paris.
-fn local(t: Timestamp) -> String {
-    t.to_zoned_datetime(Zone::paris().tz())
-        .strftime("%Y-%m-%dT%H:%M")
-        .to_string()
 }
 
 /// The instant a `datetime-local` value means in Paris.
@@ -158,19 +110,12 @@ async fn upload(
         .send()
         .await
         .unwrap();
-    let status = r.status();
-    let location = r
-        .headers()
-        .get(LOCATION)
-        .map(|l| l.to_str().unwrap().to_owned());
-    (status, location, r.text().await.unwrap())
+    answer(r).await
 }
 
 #[tokio::test]
 async fn an_administrators_announcement_written_in_the_form_is_online_and_in_the_api() {
-    let server = TestServer::start().await;
-    let admin = server.user("admin", Role::Admin, &[]).await;
-    let (client, csrf) = web_login(&server, "admin").await;
+    let (server, admin, client, csrf) = with_admin().await;
 
     let page = get_page(&server, &client, "/actualites").await;
     assert!(
@@ -226,8 +171,8 @@ async fn an_administrators_announcement_written_in_the_form_is_online_and_in_the
     assert!(form.contains("pendant 14 jours"), "{form}");
 
     let now = Timestamp::now();
-    let from = local(now - SignedDuration::from_hours(1));
-    let until = local(now + SignedDuration::from_hours(72));
+    let from = local_field(now - SignedDuration::from_hours(1));
+    let until = local_field(now + SignedDuration::from_hours(72));
     let (status, location, body) = post_form(
         &server,
         &client,
@@ -341,11 +286,11 @@ async fn an_administrators_announcement_written_in_the_form_is_online_and_in_the
         )),
         "{confirm}"
     );
-    let (status, location, _) = post_form(
+    let (status, location, _) = press(
         &server,
         &client,
         &format!("/actualites/infos/{id}/supprimer"),
-        &[("csrf_token", &csrf)],
+        &csrf,
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -416,11 +361,11 @@ async fn an_editors_announcement_waits_until_an_administrator_validates_it_on_th
         "an editor cannot validate: {line}"
     );
     // A post anyway is refused by the shared rules.
-    let (status, _, body) = post_form(
+    let (status, _, body) = press(
         &server,
         &editor,
         &format!("/actualites/infos/{id}/valider"),
-        &[("csrf_token", &editor_csrf)],
+        &editor_csrf,
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
@@ -444,11 +389,11 @@ async fn an_editors_announcement_waits_until_an_administrator_validates_it_on_th
         line.contains(&format!("action=\"/actualites/infos/{id}/valider\"")),
         "{line}"
     );
-    let (status, location, body) = post_form(
+    let (status, location, body) = press(
         &server,
         &client,
         &format!("/actualites/infos/{id}/valider"),
-        &[("csrf_token", &csrf)],
+        &csrf,
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
@@ -464,11 +409,11 @@ async fn an_editors_announcement_waits_until_an_administrator_validates_it_on_th
     assert_eq!(items[0]["approved_by"], "admin");
 
     // Withdrawn, then put back.
-    let (status, _, _) = post_form(
+    let (status, _, _) = press(
         &server,
         &client,
         &format!("/actualites/infos/{id}/retirer"),
-        &[("csrf_token", &csrf)],
+        &csrf,
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -477,11 +422,11 @@ async fn an_editors_announcement_waits_until_an_administrator_validates_it_on_th
     let line = row(&page, &format!("info-{id}"));
     assert!(line.contains("statut-retiree"), "{line}");
     assert!(line.contains("/remettre"), "{line}");
-    let (status, _, _) = post_form(
+    let (status, _, _) = press(
         &server,
         &client,
         &format!("/actualites/infos/{id}/remettre"),
-        &[("csrf_token", &csrf)],
+        &csrf,
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -493,9 +438,7 @@ async fn an_editors_announcement_waits_until_an_administrator_validates_it_on_th
 
 #[tokio::test]
 async fn an_invalid_announcement_comes_back_in_french_with_its_values_and_stores_nothing() {
-    let server = TestServer::start().await;
-    let admin = server.user("admin", Role::Admin, &[]).await;
-    let (client, csrf) = web_login(&server, "admin").await;
+    let (server, admin, client, csrf) = with_admin().await;
 
     // No French title, and an end before the start: both said, next to their fields.
     let (status, _, page) = post_form(
@@ -561,9 +504,7 @@ async fn an_invalid_announcement_comes_back_in_french_with_its_values_and_stores
 
 #[tokio::test]
 async fn a_file_feed_is_fed_through_the_page_and_a_broken_file_keeps_its_items() {
-    let server = TestServer::start().await;
-    let admin = server.user("admin", Role::Admin, &[]).await;
-    let (client, csrf) = web_login(&server, "admin").await;
+    let (server, admin, client, csrf) = with_admin().await;
 
     // A refused feed form says why, by field, and keeps what was typed.
     let (status, _, page) = post_form(
@@ -701,9 +642,7 @@ async fn a_file_feed_is_fed_through_the_page_and_a_broken_file_keeps_its_items()
 
 #[tokio::test]
 async fn posts_without_the_csrf_token_are_refused_and_viewers_get_no_forms() {
-    let server = TestServer::start().await;
-    let admin = server.user("admin", Role::Admin, &[]).await;
-    let (client, csrf) = web_login(&server, "admin").await;
+    let (server, admin, client, csrf) = with_admin().await;
     let fields = [
         ("proprietaire", ""),
         ("titre_fr", "Sans jeton"),

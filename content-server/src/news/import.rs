@@ -203,9 +203,10 @@ async fn picture(state: &AppState, url: &str) -> Result<Sha256, String> {
         .map_err(|e| format!("cannot fetch {url}: {}", error_chain(&e)))?;
     let bytes = read_body(&mut response, url, limit, "a picture").await?;
     let max = state.settings.max_upload_bytes;
-    let (checked, bytes) = tokio::task::spawn_blocking(move || (crate::ingest::ingest(&bytes, max), bytes))
-        .await
-        .map_err(|e| e.to_string())?;
+    let (checked, bytes) =
+        tokio::task::spawn_blocking(move || (crate::ingest::ingest(&bytes, max), bytes))
+            .await
+            .map_err(|e| e.to_string())?;
     let checked = checked.map_err(|e| format!("{url}: {e}"))?;
     let sha = state.blobs.put(bytes).await.map_err(|e| e.to_string())?;
     crate::publish::record_blob(&state.db, &sha, checked.size, checked.mime)

@@ -14,19 +14,18 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use beffroi_protocol::alert::Severity;
 use beffroi_protocol::format::typography;
-use beffroi_protocol::ids::Insee;
 use beffroi_protocol::text::{Lang, Text};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 
-use super::format::{from_local_field, local_field};
-use super::{Notice, Officer, SessionView, error_page, render};
+use super::format::{When, commune_name, from_local_field, local_field, when};
+use super::forms::{Choice, CsrfField, Errors, Fields, Posted, boxes, lines};
+use super::{Notice, Officer, SessionView, action_refused, error_page, render};
 use crate::alerts::{self, LogEntry, StoredAlert, Target};
 use crate::api::alerts::{self as rules, AlertInput, Change, World};
 use crate::api::error::ApiError;
@@ -100,22 +99,6 @@ fn language_name(code: &str) -> String {
     .to_owned()
 }
 
-/// An instant, machine- and human-readable.
-#[derive(Debug, Clone)]
-pub(crate) struct When {
-    /// RFC 3339, for `<time datetime>`.
-    pub(crate) iso: String,
-    /// "29 nov. 2026 à 14 h 05".
-    pub(crate) text: String,
-}
-
-fn when(t: Timestamp) -> When {
-    When {
-        iso: t.to_string(),
-        text: super::format::instant(t),
-    }
-}
-
 /// "1 écran", "3 écrans".
 fn screens_count(n: usize) -> String {
     match n {
@@ -127,14 +110,6 @@ fn screens_count(n: usize) -> String {
 /// The French text of a per-language text ("" when it has none).
 fn french(t: &Text) -> String {
     t.get(&Lang::fr()).unwrap_or_default().to_owned()
-}
-
-/// The name of commune `code` (the code itself when it is not one of the territory).
-fn commune_name(code: &str) -> String {
-    code.parse::<Insee>()
-        .ok()
-        .and_then(|c| crate::communes::by_insee(&c))
-        .map_or_else(|| code.to_owned(), |c| c.name.clone())
 }
 
 /// "Communes : Fruges, Hucqueliers" (or the singular), when `names` is not empty.
@@ -401,61 +376,6 @@ enum Step {
     Confirm,
 }
 
-/// A posted form: the values, its CSRF token, the button pressed.
-#[derive(Debug)]
-struct Posted {
-    values: Values,
-    csrf: Option<String>,
-    step: Step,
-}
-
-impl Posted {
-    fn parse(pairs: Vec<(String, String)>) -> Self {
-        let mut v = Values::blank();
-        let mut csrf = None;
-        let mut step = Step::Check;
-        for (name, value) in pairs {
-            // Browsers send line breaks as CRLF; players show what is stored.
-            let value = value.replace("\r\n", "\n");
-            match name.as_str() {
-                "csrf_token" => csrf = Some(value),
-                "etape" => {
-                    step = match value.as_str() {
-                        "diffuser" => Step::Confirm,
-                        "modifier" => Step::Back,
-                        _ => Step::Check,
-                    };
-                }
-                "id" => v.id = value,
-                "revision" => v.revision = value.trim().parse().ok(),
-                "gravite" => v.severity = value,
-                "tout" => v.all = !value.is_empty(),
-                "commune" => v.communes.push(value),
-                "groupe" => v.groups.push(value),
-                "ecran" => v.screens.push(value),
-                "debut" => v.starts = value,
-                "fin" => v.expires = value,
-                other => {
-                    if let Some(code) = other.strip_prefix("titre_") {
-                        if let Some(t) = v.text_mut(code) {
-                            t.title = value;
-                        }
-                    } else if let Some(code) = other.strip_prefix("message_")
-                        && let Some(t) = v.text_mut(code)
-                    {
-                        t.message = value;
-                    }
-                }
-            }
-        }
-        Posted {
-            values: v,
-            csrf,
-            step,
-        }
-    }
-}
-
 /// A hidden field of the confirmation.
 #[derive(Debug)]
 pub(crate) struct Hidden {
@@ -495,6 +415,44 @@ impl Values {
             expires: local_field(now.saturating_add(DEFAULT_LENGTH).unwrap_or(now)),
             ..Values::blank()
         }
+    }
+
+    /// A posted form's values, and the button pressed.
+    fn parse(fields: Fields) -> (Self, Step) {
+        let mut v = Values::blank();
+        let mut step = Step::Check;
+        for (name, value) in lines(fields) {
+            match name.as_str() {
+                "etape" => {
+                    step = match value.as_str() {
+                        "diffuser" => Step::Confirm,
+                        "modifier" => Step::Back,
+                        _ => Step::Check,
+                    };
+                }
+                "id" => v.id = value,
+                "revision" => v.revision = value.trim().parse().ok(),
+                "gravite" => v.severity = value,
+                "tout" => v.all = !value.is_empty(),
+                "commune" => v.communes.push(value),
+                "groupe" => v.groups.push(value),
+                "ecran" => v.screens.push(value),
+                "debut" => v.starts = value,
+                "fin" => v.expires = value,
+                other => {
+                    if let Some(code) = other.strip_prefix("titre_") {
+                        if let Some(t) = v.text_mut(code) {
+                            t.title = value;
+                        }
+                    } else if let Some(code) = other.strip_prefix("message_")
+                        && let Some(t) = v.text_mut(code)
+                    {
+                        t.message = value;
+                    }
+                }
+            }
+        }
+        (v, step)
     }
 
     /// The texts in language `code`, added after the others when new; `None` when `code`
@@ -649,14 +607,6 @@ impl Values {
     }
 }
 
-/// One box to tick in the form.
-#[derive(Debug)]
-pub(crate) struct Choice {
-    pub(crate) value: String,
-    pub(crate) label: String,
-    pub(crate) checked: bool,
-}
-
 /// What the form offers to target.
 #[derive(Debug, Default)]
 pub(crate) struct Choices {
@@ -665,33 +615,6 @@ pub(crate) struct Choices {
     pub(crate) communes: Vec<Choice>,
     pub(crate) groups: Vec<Choice>,
     pub(crate) screens: Vec<Choice>,
-}
-
-/// Boxes for `offered` (value, label), ticked when in `chosen`; what was chosen but is not
-/// offered (a screen since deleted, a commune not the officer's) is kept, ticked, at the end.
-fn boxes(
-    offered: Vec<(String, String)>,
-    chosen: &[String],
-    label: impl Fn(&str) -> String,
-) -> Vec<Choice> {
-    let mut out: Vec<Choice> = offered
-        .into_iter()
-        .map(|(value, label)| Choice {
-            checked: chosen.contains(&value),
-            value,
-            label,
-        })
-        .collect();
-    for c in chosen {
-        if !out.iter().any(|o| &o.value == c) {
-            out.push(Choice {
-                value: c.clone(),
-                label: label(c),
-                checked: true,
-            });
-        }
-    }
-    out
 }
 
 fn choices(officer: &Officer, w: &World, v: &Values) -> Choices {
@@ -720,105 +643,29 @@ fn choices(officer: &Officer, w: &World, v: &Values) -> Choices {
     }
 }
 
-/// A problem shown on the form, next to its field.
-#[derive(Debug)]
-pub(crate) struct FieldError {
-    /// The field (`gravite`, `titre`, `message`, `cible`, `debut`, `fin`), or `None` for
-    /// the whole alert.
-    pub(crate) field: Option<&'static str>,
-    /// What to do, in French.
-    pub(crate) text: String,
-}
-
-impl FieldError {
-    /// The id of the element the summary links to.
-    pub(crate) fn anchor(&self) -> Option<&'static str> {
-        Some(match self.field? {
-            "gravite" => "gravite",
-            "titre" => "titre_fr",
-            "message" => "message_fr",
-            "cible" => "cible",
-            "debut" => "debut",
-            "fin" => "fin",
-            _ => return None,
-        })
-    }
-}
-
-/// The problems of a refused form.
-#[derive(Debug, Default)]
-pub(crate) struct Errors {
-    pub(crate) list: Vec<FieldError>,
-}
-
-impl Errors {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
-    /// The problems of `field`, in one paragraph; `None` when it has none.
-    pub(crate) fn of(&self, field: &str) -> Option<String> {
-        let texts: Vec<&str> = self
-            .list
-            .iter()
-            .filter(|e| e.field == Some(field))
-            .map(|e| e.text.as_str())
-            .collect();
-        (!texts.is_empty()).then(|| texts.join(" "))
-    }
-
-    fn push(&mut self, field: Option<&'static str>, text: String) {
-        if !self.list.iter().any(|e| e.field == field && e.text == text) {
-            self.list.push(FieldError { field, text });
-        }
-    }
-}
-
-/// `target.communes[1]` → (`target.communes`, 1); a plain field has no index.
-fn field_path(path: &str) -> Option<(&str, Option<usize>)> {
-    let (base, index) = match path.split_once('[') {
-        Some((base, rest)) => (base, Some(rest.strip_suffix(']')?.parse().ok()?)),
-        None => (path, None),
-    };
-    base.chars()
-        .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
-        .then_some((base, index))
-        .filter(|(b, _)| !b.is_empty())
-}
-
-/// The problems of a refusal, in French, each by its field. The API names the field at
-/// fault first (`expires_at: …`, `target.groups[1]: …`); an item of the target is named
+/// The problems of a refusal, in French, each by its field; an item of the target is named
 /// from what the form sent at that place.
 fn errors_of(e: &ApiError, v: &Values, w: &World, now: Timestamp) -> Errors {
-    let mut errors = Errors::default();
-    let problems: Vec<&str> = if e.problems.is_empty() {
-        vec![e.message.as_str()]
-    } else {
-        e.problems.iter().map(String::as_str).collect()
-    };
     let forbidden = e.status == StatusCode::FORBIDDEN;
     let latest = super::format::instant(now.saturating_add(alerts::MAX_AHEAD).unwrap_or(now));
-    for p in problems {
-        let ((field, index), detail) = p
-            .split_once(": ")
-            .and_then(|(f, d)| Some((field_path(f)?, d)))
-            .unwrap_or((("", None), p));
-        let at = |list: &[String]| index.and_then(|i| list.get(i)).cloned().unwrap_or_default();
-        let has = |s: &str| detail.contains(s);
-        let (where_, text) = match field {
+    Errors::from_refusal(e, |p| {
+        let at = |list: &[String]| p.item(list).unwrap_or_default().to_owned();
+        let has = |s: &str| p.says(s);
+        match p.field {
             "severity" => (
                 Some("gravite"),
                 "Choisissez un niveau d’alerte : Information, Vigilance ou Urgence.".to_owned(),
             ),
             "title" | "message" => {
-                let (what, key) = if field == "title" {
-                    ("le titre", "titre")
+                let (what, key) = if p.field == "title" {
+                    ("le titre", "titre_fr")
                 } else {
-                    ("le message", "message")
+                    ("le message", "message_fr")
                 };
                 let text = if has("fr value is empty") || has("at least one language") {
                     format!("Saisissez {what} en français.")
-                } else if let Some(name) = detail
+                } else if let Some(name) = p
+                    .detail
                     .strip_prefix("the ")
                     .and_then(|d| d.strip_suffix(" value is empty"))
                     .map(language_name)
@@ -868,34 +715,29 @@ fn errors_of(e: &ApiError, v: &Values, w: &World, now: Timestamp) -> Errors {
                     },
                 )
             }
-            "target.groups" => {
-                let id = at(&v.groups);
+            "target.groups" | "target.screens" => {
+                let (id, the, name) = if p.field == "target.groups" {
+                    let id = at(&v.groups);
+                    let name = w.group_name(&id);
+                    (id, "le groupe", name)
+                } else {
+                    let id = at(&v.screens);
+                    let name = w.screen_name(&id);
+                    (id, "l’écran", name)
+                };
                 (
                     Some("cible"),
                     if forbidden {
-                        format!("Vous ne pouvez pas alerter le groupe « {} » : il appartient à une autre commune ou à l’intercommunalité.", w.group_name(&id))
+                        format!("Vous ne pouvez pas alerter {the} « {name} » : il appartient à une autre commune ou à l’intercommunalité.")
                     } else {
-                        format!("Le groupe « {id} » n’existe pas ou plus.")
+                        format!("{} « {id} » n’existe pas ou plus.", capital(the))
                     },
                 )
             }
-            "target.screens" => {
-                let id = at(&v.screens);
-                (
-                    Some("cible"),
-                    if forbidden {
-                        format!("Vous ne pouvez pas alerter l’écran « {} » : il appartient à une autre commune ou à l’intercommunalité.", w.screen_name(&id))
-                    } else {
-                        format!("L’écran « {id} » n’existe pas ou plus.")
-                    },
-                )
-            }
-            _ if e.status == StatusCode::CONFLICT => (None, conflict_text(p)),
-            _ => (None, format!("Le serveur a refusé l’alerte ({p}).")),
-        };
-        errors.push(where_, text);
-    }
-    errors
+            _ if e.status == StatusCode::CONFLICT => (None, conflict_text(p.whole)),
+            _ => (None, format!("Le serveur a refusé l’alerte ({}).", p.whole)),
+        }
+    })
 }
 
 /// A 409 in French: the alert changed, was cancelled or expired meanwhile.
@@ -1047,21 +889,18 @@ async fn load_world(state: &AppState) -> Result<World, ApiError> {
 }
 
 fn server_error(headers: &HeaderMap, e: &ApiError) -> Response {
-    tracing::error!("alerts page: {}", e.message);
-    error_page(
+    super::server_error(
         headers,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Erreur du serveur",
-        "Les alertes n’ont pas pu être lues ou enregistrées. Réessayez dans un instant ; si le problème persiste, consultez le journal du serveur.",
+        "alerts page",
+        e,
+        "Les alertes n’ont pas pu être lues ou enregistrées.",
     )
 }
 
 /// The answer to someone who may only read alerts.
 fn read_only(headers: &HeaderMap) -> Response {
-    error_page(
+    action_refused(
         headers,
-        StatusCode::FORBIDDEN,
-        "Action refusée",
         "Votre compte permet de consulter les alertes, pas d’en lancer, d’en modifier ni d’en retirer.",
     )
 }
@@ -1082,10 +921,8 @@ fn refusal_page(headers: &HeaderMap, e: &ApiError) -> Response {
 
 /// The answer to a change of an alert that reaches screens the officer may not alert.
 fn not_theirs(headers: &HeaderMap) -> Response {
-    error_page(
+    action_refused(
         headers,
-        StatusCode::FORBIDDEN,
-        "Action refusée",
         "Cette alerte vise des écrans que vous ne pouvez pas alerter : seuls ceux qui ont la charge de tous ses écrans peuvent la modifier ou la retirer.",
     )
 }
@@ -1106,18 +943,17 @@ pub(super) async fn new_form(
 /// `POST /alertes/nouvelle`: check (summary), back to the form, or raise.
 pub(super) async fn new_post(
     State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted {
+        officer,
+        headers,
+        form,
+    }: Posted<Fields>,
 ) -> Response {
-    let posted = Posted::parse(pairs);
-    if let Some(refused) = officer.csrf_refusal(posted.csrf.as_deref(), &headers) {
-        return refused;
-    }
     if !rules::may_alert(&officer.user) {
         return read_only(&headers);
     }
-    step(&state, &officer, &headers, None, posted).await
+    let (v, step) = Values::parse(form);
+    next_step(&state, &officer, &headers, None, v, step).await
 }
 
 /// The alert `id` when `officer` sees it; else the page saying why not.
@@ -1206,15 +1042,13 @@ pub(super) async fn edit_form(
 /// `POST /alertes/{id}/modifier`: check (summary), back to the form, or write the edit.
 pub(super) async fn edit_post(
     State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted {
+        officer,
+        headers,
+        form,
+    }: Posted<Fields>,
 ) -> Response {
-    let posted = Posted::parse(pairs);
-    if let Some(refused) = officer.csrf_refusal(posted.csrf.as_deref(), &headers) {
-        return refused;
-    }
     if !rules::may_alert(&officer.user) {
         return read_only(&headers);
     }
@@ -1222,28 +1056,25 @@ pub(super) async fn edit_post(
         Ok(x) => x,
         Err(r) => return r,
     };
+    let (v, step) = Values::parse(form);
     let e = Editing {
         // The revision the officer started from, not the one stored now: a change made
         // meanwhile by someone else is then refused, not overwritten.
-        revision: posted.values.revision.unwrap_or(a.alert.revision),
+        revision: v.revision.unwrap_or(a.alert.revision),
         ..editing(&a)
     };
-    step(&state, &officer, &headers, Some(e), posted).await
+    next_step(&state, &officer, &headers, Some(e), v, step).await
 }
 
 /// One step of the raise or edit form.
-async fn step(
+async fn next_step(
     state: &AppState,
     officer: &Officer,
     headers: &HeaderMap,
     editing: Option<Editing>,
-    posted: Posted,
+    mut v: Values,
+    step: Step,
 ) -> Response {
-    let Posted {
-        values: mut v,
-        step,
-        ..
-    } = posted;
     let id = editing.as_ref().map(|e| e.id.clone());
     match step {
         Step::Back => form_page(state, officer, headers, editing, v, None, StatusCode::OK).await,
@@ -1456,17 +1287,22 @@ pub(super) struct CancelForm {
     revision: Option<u32>,
 }
 
+impl CsrfField for CancelForm {
+    fn csrf_token(&self) -> Option<&str> {
+        self.csrf_token.as_deref()
+    }
+}
+
 /// `POST /alertes/{id}/retirer`.
 pub(super) async fn cancel_post(
     State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<CancelForm>,
+    Posted {
+        officer,
+        headers,
+        form,
+    }: Posted<CancelForm>,
 ) -> Response {
-    if let Some(refused) = officer.csrf_refusal(form.csrf_token.as_deref(), &headers) {
-        return refused;
-    }
     if !rules::may_alert(&officer.user) {
         return read_only(&headers);
     }
@@ -1501,21 +1337,6 @@ mod tests {
         assert!(from_local_field("2026-07-14T22:00:00").is_some());
         assert!(from_local_field("demain").is_none());
         assert!(from_local_field("").is_none());
-    }
-
-    #[test]
-    fn refusals_are_read_by_their_field_path() {
-        assert_eq!(field_path("expires_at"), Some(("expires_at", None)));
-        assert_eq!(
-            field_path("target.groups[2]"),
-            Some(("target.groups", Some(2)))
-        );
-        assert_eq!(
-            field_path("alert \"x\" changed since revision 1 (now 2, by a)"),
-            None
-        );
-        assert_eq!(field_path("target.groups[x]"), None);
-        assert_eq!(field_path(""), None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! French wording of instants and durations for the web page ("29 nov. 2026 à 14 h 05",
-//! "dans 14 minutes"), in the territory's time zone.
+//! French wording for the web page: instants and durations ("29 nov. 2026 à 14 h 05",
+//! "dans 14 minutes", in the territory's time zone), and communes by name.
 
 use beffroi_protocol::format::{format_time, month_name};
+use beffroi_protocol::ids::Insee;
 use beffroi_protocol::text::Lang;
 use beffroi_protocol::time::Zone;
 use jiff::Timestamp;
@@ -21,6 +22,23 @@ pub(crate) fn instant(t: Timestamp) -> String {
         local.year(),
         format_time(local.time(), &fr)
     )
+}
+
+/// An instant, machine- and human-readable.
+#[derive(Debug, Clone)]
+pub(crate) struct When {
+    /// RFC 3339, for `<time datetime>`.
+    pub(crate) iso: String,
+    /// "29 nov. 2026 à 14 h 05".
+    pub(crate) text: String,
+}
+
+/// Instant `t` for a `<time>` element.
+pub(crate) fn when(t: Timestamp) -> When {
+    When {
+        iso: t.to_string(),
+        text: instant(t),
+    }
 }
 
 /// A wait in seconds, rounded up to what a person needs: "30 secondes", "1 minute",
@@ -51,6 +69,14 @@ pub(crate) fn from_local_field(value: &str) -> Option<Timestamp> {
         .to_zoned_datetime(Zone::paris().tz())
         .ok()
         .map(|z| z.timestamp())
+}
+
+/// The name of commune `code` (the code itself when it is not one of the territory).
+pub(crate) fn commune_name(code: &str) -> String {
+    code.parse::<Insee>()
+        .ok()
+        .and_then(|c| crate::communes::by_insee(&c))
+        .map_or_else(|| code.to_owned(), |c| c.name.clone())
 }
 
 #[cfg(test)]

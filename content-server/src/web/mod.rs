@@ -4,7 +4,8 @@
 //!
 //! Pages need a session (the `beffroi_session` cookie); an anonymous visitor is sent to
 //! `/connexion`. Every form carries the session's CSRF token in a hidden `csrf_token` field,
-//! and `<body>` carries it in `hx-headers` for htmx requests; a post without it gets a 403.
+//! and `<body>` carries it in `hx-headers` for htmx requests; a post without it gets a 403
+//! (`forms::Posted` checks it before any post handler runs).
 //!
 //! Texts follow French typography: a narrow no-break space (U+202F, invisible in most
 //! editors) before `:` `;` `?` `!` and inside « », as on the screens.
@@ -12,6 +13,7 @@
 mod alerts;
 mod assets;
 mod format;
+mod forms;
 mod news;
 mod screens;
 mod session;
@@ -28,6 +30,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
 
+use crate::api::error::ApiError;
 use crate::auth::{Caller, Via};
 use crate::server::AppState;
 use crate::users::User;
@@ -102,10 +105,8 @@ impl Officer {
         let sent = field.filter(|f| !f.is_empty()).or(header);
         let matches = sent.is_some_and(|s| crate::auth::tokens::same(s, &self.csrf));
         (!matches).then(|| {
-            error_page(
+            action_refused(
                 headers,
-                StatusCode::FORBIDDEN,
-                "Action refusée",
                 "Le jeton de sécurité du formulaire manque ou ne correspond pas à votre session. Rechargez la page et réessayez.",
             )
         })
@@ -189,6 +190,25 @@ pub(crate) fn error_page(
         session: None,
     };
     (status, render(&page)).into_response()
+}
+
+/// The 403 page of an action the officer may not take, saying why.
+pub(crate) fn action_refused(headers: &HeaderMap, why: &str) -> Response {
+    error_page(headers, StatusCode::FORBIDDEN, "Action refusée", why)
+}
+
+/// The 500 page of a page whose data could not be read or written (`what` says which, in
+/// one sentence); the cause goes to the log, prefixed with `page`.
+pub(crate) fn server_error(headers: &HeaderMap, page: &str, e: &ApiError, what: &str) -> Response {
+    tracing::error!("{page}: {}", e.message);
+    error_page(
+        headers,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Erreur du serveur",
+        &format!(
+            "{what} Réessayez dans un instant ; si le problème persiste, consultez le journal du serveur."
+        ),
+    )
 }
 
 /// A one-sentence outcome shown under a form.

@@ -15,20 +15,21 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use beffroi_protocol::ids::{Insee, Sha256};
 use beffroi_protocol::text::{Lang, Text};
 use jiff::Timestamp;
 use serde::Deserialize;
 use sqlx::Row;
 
-use super::format::{from_local_field, local_field};
-use super::{Notice, Officer, SessionView, error_page, render};
+use super::format::{When, commune_name, from_local_field, local_field, when};
+use super::forms::{Choice, Errors, Fields, Posted, Problem, boxes, lines};
+use super::{Notice, Officer, SessionView, action_refused, error_page, render};
 use crate::api::error::ApiError;
 use crate::news::edit::{self, Announcement, DEFAULT_VALIDITY, FeedSettings, MAX_TEXT, MAX_TITLE};
 use crate::news::import::MAX_FEED_BYTES;
@@ -43,30 +44,33 @@ const REPORTS_SHOWN: u32 = 10;
 pub(super) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/actualites", get(page))
-        .route("/actualites/nouvelle", get(new_form).post(new_post))
+        .route(
+            "/actualites/nouvelle",
+            get(new_form::<Values>).post(new_post::<Values>),
+        )
         .route(
             "/actualites/infos/{id}/modifier",
-            get(edit_form).post(edit_post),
+            get(edit_form::<Values>).post(edit_post::<Values>),
         )
         .route(
             "/actualites/infos/{id}/supprimer",
-            get(delete_form).post(delete_post),
+            get(delete_form::<Values>).post(delete_post::<Values>),
         )
         .route("/actualites/infos/{id}/valider", post(approve_post))
         .route("/actualites/infos/{id}/retirer", post(withdraw_post))
         .route("/actualites/infos/{id}/remettre", post(restore_post))
         .route(
             "/actualites/flux/nouveau",
-            get(new_feed_form).post(new_feed_post),
+            get(new_form::<FeedValues>).post(new_post::<FeedValues>),
         )
         .route("/actualites/flux/{id}", get(feed_page))
         .route(
             "/actualites/flux/{id}/modifier",
-            get(edit_feed_form).post(edit_feed_post),
+            get(edit_form::<FeedValues>).post(edit_post::<FeedValues>),
         )
         .route(
             "/actualites/flux/{id}/supprimer",
-            get(delete_feed_form).post(delete_feed_post),
+            get(delete_form::<FeedValues>).post(delete_post::<FeedValues>),
         )
         .route("/actualites/flux/{id}/importer", post(import_post))
         .route(
@@ -80,33 +84,9 @@ pub(super) fn routes() -> Router<Arc<AppState>> {
 // Words and instants
 // ---------------------------------------------------------------------------------------
 
-/// An instant, machine- and human-readable.
-#[derive(Debug, Clone)]
-pub(crate) struct When {
-    /// RFC 3339, for `<time datetime>`.
-    pub(crate) iso: String,
-    /// "29 nov. 2026 à 14 h 05".
-    pub(crate) text: String,
-}
-
-fn when(t: Timestamp) -> When {
-    When {
-        iso: t.to_string(),
-        text: super::format::instant(t),
-    }
-}
-
 /// A stored instant (`created_at`, `imported_at`…), when it reads as one.
 fn stored_when(s: Option<&str>) -> Option<When> {
     s.and_then(|s| s.parse().ok()).map(when)
-}
-
-/// The name of commune `code` (the code itself when it is not one of the territory).
-fn commune_name(code: &str) -> String {
-    code.parse::<Insee>()
-        .ok()
-        .and_then(|c| crate::communes::by_insee(&c))
-        .map_or_else(|| code.to_owned(), |c| c.name.clone())
 }
 
 /// The communes an item or a feed concerns, in words.
@@ -144,18 +124,17 @@ fn count(n: u32, one: &str, many: &str) -> String {
     format!("{n} {}", if n <= 1 { one } else { many })
 }
 
-/// A feed language's French name.
-fn language_name(code: &str) -> &'static str {
-    match code {
-        "fr" => "français",
-        "en" => "anglais",
-        "nl" => "néerlandais",
-        _ => "langue inconnue",
-    }
-}
-
-/// The languages an announcement is written in: French (required), then English and Dutch.
+/// The languages an announcement is written in: French (required), then English and Dutch;
+/// those of the feeds' articles.
 const LANGUAGES: [(&str, &str); 3] = [("fr", "français"), ("en", "anglais"), ("nl", "néerlandais")];
+
+/// The French name of one of the `LANGUAGES`.
+fn language_name(code: &str) -> &'static str {
+    LANGUAGES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("langue inconnue", |(_, name)| name)
+}
 
 fn lang(code: &str) -> Lang {
     code.parse().unwrap_or_else(|_| Lang::fr())
@@ -368,14 +347,6 @@ fn feed_line(f: &StoredFeed, items: usize, rights: Rights<'_>) -> FeedLine {
     }
 }
 
-/// A value of a filter's list.
-#[derive(Debug)]
-pub(crate) struct Pick {
-    pub(crate) value: String,
-    pub(crate) label: String,
-    pub(crate) selected: bool,
-}
-
 /// The list page.
 #[derive(Template)]
 #[template(path = "actualites.html")]
@@ -390,8 +361,8 @@ struct ListPage {
     /// Items before filtering.
     total: usize,
     filtered: bool,
-    states: Vec<Pick>,
-    sources: Vec<Pick>,
+    states: Vec<Choice>,
+    sources: Vec<Choice>,
     feeds: Vec<FeedLine>,
 }
 
@@ -427,7 +398,7 @@ fn newest_first(items: &mut [&StoredItem]) {
 }
 
 /// `GET /actualites`.
-pub(super) async fn page(
+async fn page(
     State(state): State<Arc<AppState>>,
     officer: Officer,
     headers: HeaderMap,
@@ -458,32 +429,32 @@ pub(super) async fn page(
         })
         .map(|i| item_line(i, &names, rights, now))
         .collect();
-    let mut states = vec![Pick {
+    let mut states = vec![Choice {
         value: String::new(),
         label: "Tous les statuts".into(),
-        selected: etat.is_empty(),
+        checked: etat.is_empty(),
     }];
-    states.extend(Standing::ALL.iter().map(|s| Pick {
+    states.extend(Standing::ALL.iter().map(|s| Choice {
         value: s.key().into(),
         label: s.label().into(),
-        selected: s.key() == etat,
+        checked: s.key() == etat,
     }));
     let mut sources = vec![
-        Pick {
+        Choice {
             value: String::new(),
             label: "Toutes les sources".into(),
-            selected: source.is_empty(),
+            checked: source.is_empty(),
         },
-        Pick {
+        Choice {
             value: "annonces".into(),
             label: "Annonces".into(),
-            selected: source == "annonces",
+            checked: source == "annonces",
         },
     ];
     sources.extend(feeds.iter().map(|f| {
         let value = format!("flux:{}", f.id);
-        Pick {
-            selected: value == source,
+        Choice {
+            checked: value == source,
             value,
             label: format!("Flux « {} »", f.name),
         }
@@ -576,21 +547,18 @@ fn done_redirect(done: &str, id: Option<&str>) -> Response {
 }
 
 fn server_error(headers: &HeaderMap, e: &ApiError) -> Response {
-    tracing::error!("news page: {}", e.message);
-    error_page(
+    super::server_error(
         headers,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Erreur du serveur",
-        "Les actualités n’ont pas pu être lues ou enregistrées. Réessayez dans un instant ; si le problème persiste, consultez le journal du serveur.",
+        "news page",
+        e,
+        "Les actualités n’ont pas pu être lues ou enregistrées.",
     )
 }
 
 /// The answer to someone who may only read news.
 fn read_only(headers: &HeaderMap) -> Response {
-    error_page(
+    action_refused(
         headers,
-        StatusCode::FORBIDDEN,
-        "Action refusée",
         "Votre compte permet de consulter les actualités, pas d’en écrire, d’en valider ni d’en retirer.",
     )
 }
@@ -610,10 +578,8 @@ fn refusal_page(headers: &HeaderMap, officer: &Officer, e: &ApiError, feed: bool
             },
         ),
         StatusCode::FORBIDDEN if officer.user.role == Role::Viewer => read_only(headers),
-        StatusCode::FORBIDDEN => error_page(
+        StatusCode::FORBIDDEN => action_refused(
             headers,
-            StatusCode::FORBIDDEN,
-            "Action refusée",
             if feed {
                 "Seuls les valideurs et les administrateurs (et les agents d’une commune, quand ils publient eux-mêmes) règlent et importent les flux d’actualités de leur ressort."
             } else {
@@ -649,72 +615,124 @@ fn conflict_text(message: &str) -> String {
     }
 }
 
-/// The CSRF token of a simple action form.
-#[derive(Debug, Deserialize)]
-pub(super) struct ActionForm {
-    #[serde(default)]
-    csrf_token: Option<String>,
-}
-
 /// `POST /actualites/infos/{id}/valider`.
-pub(super) async fn approve_post(
+async fn approve_post(
     State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
+    posted: Posted,
 ) -> Response {
-    if let Some(refused) = officer.csrf_refusal(form.csrf_token.as_deref(), &headers) {
-        return refused;
-    }
-    match edit::approve(&state, &officer.user, &id).await {
-        Ok(item) => done_redirect("validee", Some(&item.id)),
-        Err(e) => refusal_page(&headers, &officer, &e, false),
-    }
+    let approved = edit::approve(&state, &posted.officer.user, &id).await;
+    item_done(&posted, "validee", approved)
 }
 
 /// `POST /actualites/infos/{id}/retirer`.
-pub(super) async fn withdraw_post(
+async fn withdraw_post(
     State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
+    posted: Posted,
 ) -> Response {
-    hide(&state, &officer, &headers, &id, form, true).await
+    let withdrawn = edit::set_hidden(&state, &posted.officer.user, &id, true).await;
+    item_done(&posted, "retiree", withdrawn)
 }
 
 /// `POST /actualites/infos/{id}/remettre`.
-pub(super) async fn restore_post(
+async fn restore_post(
     State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
+    posted: Posted,
 ) -> Response {
-    hide(&state, &officer, &headers, &id, form, false).await
+    let restored = edit::set_hidden(&state, &posted.officer.user, &id, false).await;
+    item_done(&posted, "remise", restored)
 }
 
-async fn hide(
-    state: &AppState,
-    officer: &Officer,
-    headers: &HeaderMap,
-    id: &str,
-    form: ActionForm,
-    hidden: bool,
-) -> Response {
-    if let Some(refused) = officer.csrf_refusal(form.csrf_token.as_deref(), headers) {
-        return refused;
-    }
-    match edit::set_hidden(state, &officer.user, id, hidden).await {
-        Ok(item) => done_redirect(if hidden { "retiree" } else { "remise" }, Some(&item.id)),
-        Err(e) => refusal_page(headers, officer, &e, false),
+/// 303 to the list, telling what was `done` to the item `changed`; else the page saying
+/// why not.
+fn item_done(posted: &Posted, done: &str, changed: Result<StoredItem, ApiError>) -> Response {
+    match changed {
+        Ok(item) => done_redirect(done, Some(&item.id)),
+        Err(e) => refusal_page(&posted.headers, &posted.officer, &e, false),
     }
 }
 
 // ---------------------------------------------------------------------------------------
-// Deleting, with a confirmation
+// Fields both forms have, and their problems
 // ---------------------------------------------------------------------------------------
+
+/// The owner chosen in a form: `None` for the intercommunality (""), else a commune; when
+/// it is neither, `None` and the problem `choose` (a sentence asking to choose in the list).
+fn owner_field(owner: &str, choose: &str, errors: &mut Errors) -> Option<Insee> {
+    match owner.trim() {
+        "" => None,
+        code => code
+            .parse::<Insee>()
+            .inspect_err(|_| errors.push(Some("proprietaire"), choose))
+            .ok(),
+    }
+}
+
+/// The communes ticked in a form; a problem for each that is not a commune's code.
+fn communes_field(communes: &[String], errors: &mut Errors) -> Vec<Insee> {
+    let mut out = Vec::new();
+    for c in communes {
+        match c.trim().parse::<Insee>() {
+            Ok(c) => out.push(c),
+            Err(_) => errors.push(
+                Some("communes"),
+                format!("« {c} » n’est pas un code de commune."),
+            ),
+        }
+    }
+    out
+}
+
+/// A problem about the communes concerned, in French (`writing`: what the officer may not
+/// do there). The commune at fault is the one ticked at the problem's place; without a box
+/// ticked, the rules check the `owner`.
+fn commune_problem(p: &Problem<'_>, communes: &[String], owner: &str, writing: &str) -> String {
+    let code = p.item(communes).unwrap_or(owner);
+    let detail = p.detail;
+    if p.says("not a commune of the territory") {
+        format!("« {code} » n’est pas une commune de la communauté de communes.")
+    } else if p.says("may not write") {
+        format!(
+            "Vous ne pouvez pas {writing} pour {} : cette commune n’est pas de votre ressort.",
+            commune_name(code)
+        )
+    } else if p.says("listed twice") {
+        "Une commune est cochée deux fois.".to_owned()
+    } else {
+        format!("Communes concernées : {detail}")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The announcement and feed forms
+// ---------------------------------------------------------------------------------------
+
+/// What the officer opens a stored announcement or feed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Intent {
+    Edit,
+    Delete,
+}
+
+/// An announcement or a feed being edited, as its form names it.
+#[derive(Debug, Clone)]
+pub(crate) struct Editing {
+    pub(crate) id: String,
+    /// Its title, or its name.
+    pub(crate) name: String,
+}
+
+/// What a deletion's confirmation says.
+#[derive(Debug)]
+struct Deletion {
+    title: &'static str,
+    question: String,
+    consequence: &'static str,
+    action: String,
+    back: String,
+}
 
 /// A confirmation before deleting.
 #[derive(Template)]
@@ -724,196 +742,254 @@ struct DeletePage {
     session: Option<SessionView>,
     csrf: String,
     question: String,
-    consequence: String,
+    consequence: &'static str,
     action: String,
     back: String,
 }
 
-/// `GET /actualites/infos/{id}/supprimer`.
-pub(super) async fn delete_form(
+/// The announcement form and the feed form (their values). Both follow one flow: a blank or
+/// stored value to the form; a post checked by the page, then written through the shared
+/// rules and answered 303, or the form again with the problems in French; a deletion
+/// confirmed first.
+trait NewsForm: Sized + Send + 'static {
+    /// What the form edits.
+    type Stored: Send;
+    /// What the shared rules write.
+    type Input: Send;
+    /// Whether this is the feed form (for the refusals' words).
+    const FEED: bool;
+    /// The list's `?fait=` after a deletion.
+    const DELETED: &'static str;
+
+    /// Whether the officer may use the form at all.
+    fn may_open(rights: Rights<'_>) -> bool;
+    /// Whether the officer may change `stored`.
+    fn may_change(rights: Rights<'_>, stored: &Self::Stored) -> bool;
+    /// The stored one `id` that `user` sees, when it may be opened for `intent`.
+    fn load(
+        state: &AppState,
+        user: &User,
+        id: &str,
+        intent: Intent,
+    ) -> impl Future<Output = Result<Self::Stored, ApiError>> + Send;
+    /// How the form names `stored`.
+    fn editing(stored: &Self::Stored) -> Editing;
+    /// A new one's form for `user`.
+    fn fresh(user: &User) -> Self;
+    /// The form of `stored` as it is.
+    fn of(stored: &Self::Stored) -> Self;
+    /// A posted form's values.
+    fn parse(fields: Fields) -> Self;
+    /// The shared rules' input, or the problems the page alone can tell.
+    fn input(&self) -> Result<Self::Input, Errors>;
+    /// The problems of a refusal by the shared rules, in French, by field.
+    fn errors(&self, e: &ApiError) -> Errors;
+    /// Writes through the shared rules (a new one when `id` is `None`): the id written.
+    fn write(
+        state: &AppState,
+        user: &User,
+        id: Option<&str>,
+        input: Self::Input,
+    ) -> impl Future<Output = Result<String, ApiError>> + Send;
+    /// 303 to the page that tells what was done to `id`.
+    fn done(id: &str, created: bool) -> Response;
+    /// The form with these values and `errors`, answered with `status`.
+    fn page(
+        self,
+        state: &AppState,
+        officer: &Officer,
+        headers: &HeaderMap,
+        editing: Option<Editing>,
+        errors: Errors,
+        status: StatusCode,
+    ) -> impl Future<Output = Response> + Send;
+    /// What the deletion's confirmation says.
+    fn deletion(stored: &Self::Stored) -> Deletion;
+    /// Deletes through the shared rules.
+    fn delete(
+        state: &AppState,
+        user: &User,
+        id: &str,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
+}
+
+/// The stored announcement or feed `id` when the officer may change it; else the page
+/// saying why not.
+async fn changeable<F: NewsForm>(
+    state: &AppState,
+    officer: &Officer,
+    headers: &HeaderMap,
+    id: &str,
+    intent: Intent,
+) -> Result<F::Stored, Response> {
+    let rights = Rights::of(state, officer);
+    if !F::may_open(rights) {
+        return Err(read_only(headers));
+    }
+    let stored = F::load(state, &officer.user, id, intent)
+        .await
+        .map_err(|e| refusal_page(headers, officer, &e, F::FEED))?;
+    if !F::may_change(rights, &stored) {
+        return Err(not_yours(headers, officer, F::FEED));
+    }
+    Ok(stored)
+}
+
+/// `GET /actualites/nouvelle`, `GET /actualites/flux/nouveau`.
+async fn new_form<F: NewsForm>(
     State(state): State<Arc<AppState>>,
     officer: Officer,
     headers: HeaderMap,
-    Path(id): Path<String>,
 ) -> Response {
-    if !Rights::of(&state, &officer).writes_any() {
+    if !F::may_open(Rights::of(&state, &officer)) {
         return read_only(&headers);
     }
-    let item = match edit::visible_item(&state, &officer.user, &id).await {
-        Ok(i) => i,
-        Err(e) => return refusal_page(&headers, &officer, &e, false),
-    };
-    if item.feed.is_some() {
-        return refusal_page(
-            &headers,
-            &officer,
-            &ApiError::conflict("would bring it back"),
-            false,
-        );
-    }
-    if !Rights::of(&state, &officer).writes(item.owner.as_ref()) {
-        return not_yours(&headers, &officer, false);
-    }
-    render(&DeletePage {
-        title: "Supprimer l’annonce ?",
-        session: Some(officer.view()),
-        csrf: officer.csrf.clone(),
-        question: format!("Supprimer l’annonce « {} » ?", headline(&item.title)),
-        consequence: "Elle disparaît des écrans à leur prochaine mise à jour, et de cette liste. Pour seulement la suspendre, retirez-la plutôt : vous pourrez la remettre.".into(),
-        action: format!("/actualites/infos/{}/supprimer", item.id),
-        back: "/actualites".into(),
-    })
+    let v = F::fresh(&officer.user);
+    v.page(
+        &state,
+        &officer,
+        &headers,
+        None,
+        Errors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
-/// `POST /actualites/infos/{id}/supprimer`.
-pub(super) async fn delete_post(
+/// `POST /actualites/nouvelle`, `POST /actualites/flux/nouveau`.
+async fn new_post<F: NewsForm>(
     State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
+    Posted {
+        officer,
+        headers,
+        form,
+    }: Posted<Fields>,
 ) -> Response {
-    if let Some(refused) = officer.csrf_refusal(form.csrf_token.as_deref(), &headers) {
-        return refused;
-    }
-    match edit::delete_announcement(&state, &officer.user, &id).await {
-        Ok(()) => done_redirect("supprimee", None),
-        Err(e) => refusal_page(&headers, &officer, &e, false),
-    }
+    save(&state, &officer, &headers, None, F::parse(form)).await
 }
 
-/// `GET /actualites/flux/{id}/supprimer`.
-pub(super) async fn delete_feed_form(
+/// `GET /actualites/infos/{id}/modifier`, `GET /actualites/flux/{id}/modifier`.
+async fn edit_form<F: NewsForm>(
     State(state): State<Arc<AppState>>,
     officer: Officer,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if !Rights::of(&state, &officer).feeds_any() {
-        return read_only(&headers);
-    }
-    let f = match edit::visible_feed(&state, &officer.user, &id).await {
-        Ok(f) => f,
-        Err(e) => return refusal_page(&headers, &officer, &e, true),
-    };
-    if !Rights::of(&state, &officer).publishes(f.owner.as_ref()) {
-        return not_yours(&headers, &officer, true);
-    }
-    render(&DeletePage {
-        title: "Supprimer le flux ?",
-        session: Some(officer.view()),
-        csrf: officer.csrf.clone(),
-        question: format!("Supprimer le flux « {} » ?", f.name),
-        consequence: "Les actualités qui en viennent sont supprimées avec lui et disparaissent des écrans à leur prochaine mise à jour. Pour seulement arrêter les imports, décochez « Importer automatiquement » dans ses réglages.".into(),
-        action: format!("/actualites/flux/{}/supprimer", f.id),
-        back: format!("/actualites/flux/{}", f.id),
-    })
-}
-
-/// `POST /actualites/flux/{id}/supprimer`.
-pub(super) async fn delete_feed_post(
-    State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
-) -> Response {
-    if let Some(refused) = officer.csrf_refusal(form.csrf_token.as_deref(), &headers) {
-        return refused;
-    }
-    match edit::delete_feed(&state, &officer.user, &id).await {
-        Ok(()) => done_redirect("flux-supprime", None),
-        Err(e) => refusal_page(&headers, &officer, &e, true),
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Form problems
-// ---------------------------------------------------------------------------------------
-
-/// A problem shown on a form, next to its field.
-#[derive(Debug)]
-pub(crate) struct FieldError {
-    /// The form field's id, or `None` for the whole form.
-    pub(crate) field: Option<&'static str>,
-    /// What to do, in French.
-    pub(crate) text: String,
-}
-
-/// The problems of a refused form, and the server's own words.
-#[derive(Debug, Default)]
-pub(crate) struct Errors {
-    pub(crate) list: Vec<FieldError>,
-    /// The shared rules' message and problems, as they came (for support).
-    pub(crate) detail: Vec<String>,
-}
-
-impl Errors {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
-    /// The problems of `field`, in one paragraph; `None` when it has none.
-    pub(crate) fn of(&self, field: &str) -> Option<String> {
-        let texts: Vec<&str> = self
-            .list
-            .iter()
-            .filter(|e| e.field == Some(field))
-            .map(|e| e.text.as_str())
-            .collect();
-        (!texts.is_empty()).then(|| texts.join(" "))
-    }
-
-    fn push(&mut self, field: Option<&'static str>, text: impl Into<String>) {
-        let text = text.into();
-        if !self.list.iter().any(|e| e.field == field && e.text == text) {
-            self.list.push(FieldError { field, text });
+    match changeable::<F>(&state, &officer, &headers, &id, Intent::Edit).await {
+        Ok(stored) => {
+            let editing = Some(F::editing(&stored));
+            let v = F::of(&stored);
+            v.page(
+                &state,
+                &officer,
+                &headers,
+                editing,
+                Errors::default(),
+                StatusCode::OK,
+            )
+            .await
         }
-    }
-
-    /// The problems of a refusal, each put in French by `french` from its field path
-    /// (`valid_until`, `communes`), index (`communes[2]` → 2) and detail.
-    fn from_refusal(
-        e: &ApiError,
-        french: impl Fn(&str, Option<usize>, &str) -> (Option<&'static str>, String),
-    ) -> Self {
-        let mut errors = Errors {
-            detail: std::iter::once(e.message.clone())
-                .chain(e.problems.iter().cloned())
-                .collect(),
-            ..Errors::default()
-        };
-        let problems: Vec<&str> = if e.problems.is_empty() {
-            vec![e.message.as_str()]
-        } else {
-            e.problems.iter().map(String::as_str).collect()
-        };
-        for p in problems {
-            let (path, detail) = p.split_once(": ").unwrap_or(("", p));
-            let (base, index) = match path.split_once('[') {
-                Some((base, rest)) => (base, rest.trim_end_matches(']').parse().ok()),
-                None => (path, None),
-            };
-            let (field, text) = french(base, index, detail);
-            errors.push(field, text);
-        }
-        errors
+        Err(refused) => refused,
     }
 }
 
-/// A problem about the communes concerned, in French (`code`: the one at fault).
-fn commune_problem(code: &str, detail: &str, writing: &str) -> String {
-    if detail.contains("not a commune of the territory") {
-        format!("« {code} » n’est pas une commune de la communauté de communes.")
-    } else if detail.contains("may not write") {
-        format!(
-            "Vous ne pouvez pas {writing} pour {} : cette commune n’est pas de votre ressort.",
-            commune_name(code)
-        )
-    } else if detail.contains("listed twice") {
-        "Une commune est cochée deux fois.".to_owned()
+/// `POST /actualites/infos/{id}/modifier`, `POST /actualites/flux/{id}/modifier`.
+async fn edit_post<F: NewsForm>(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Posted {
+        officer,
+        headers,
+        form,
+    }: Posted<Fields>,
+) -> Response {
+    match F::load(&state, &officer.user, &id, Intent::Edit).await {
+        Ok(stored) => {
+            let editing = Some(F::editing(&stored));
+            save(&state, &officer, &headers, editing, F::parse(form)).await
+        }
+        Err(e) => refusal_page(&headers, &officer, &e, F::FEED),
+    }
+}
+
+/// Writes the form's values through the shared rules; the form again with the problems when
+/// they refuse them.
+async fn save<F: NewsForm>(
+    state: &AppState,
+    officer: &Officer,
+    headers: &HeaderMap,
+    editing: Option<Editing>,
+    v: F,
+) -> Response {
+    let input = match v.input() {
+        Ok(input) => input,
+        Err(errors) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return v
+                .page(state, officer, headers, editing, errors, status)
+                .await;
+        }
+    };
+    let id = editing.as_ref().map(|e| e.id.as_str());
+    match F::write(state, &officer.user, id, input).await {
+        Ok(saved) => F::done(&saved, editing.is_none()),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let errors = v.errors(&e).with_server_words(&e);
+            v.page(state, officer, headers, editing, errors, e.status)
+                .await
+        }
+        Err(e) => refusal_page(headers, officer, &e, F::FEED),
+    }
+}
+
+/// `GET /actualites/infos/{id}/supprimer`, `GET /actualites/flux/{id}/supprimer`.
+async fn delete_form<F: NewsForm>(
+    State(state): State<Arc<AppState>>,
+    officer: Officer,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    match changeable::<F>(&state, &officer, &headers, &id, Intent::Delete).await {
+        Ok(stored) => {
+            let d = F::deletion(&stored);
+            render(&DeletePage {
+                title: d.title,
+                session: Some(officer.view()),
+                csrf: officer.csrf.clone(),
+                question: d.question,
+                consequence: d.consequence,
+                action: d.action,
+                back: d.back,
+            })
+        }
+        Err(refused) => refused,
+    }
+}
+
+/// `POST /actualites/infos/{id}/supprimer`, `POST /actualites/flux/{id}/supprimer`.
+async fn delete_post<F: NewsForm>(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Posted {
+        officer, headers, ..
+    }: Posted,
+) -> Response {
+    match F::delete(&state, &officer.user, &id).await {
+        Ok(()) => done_redirect(F::DELETED, None),
+        Err(e) => refusal_page(&headers, &officer, &e, F::FEED),
+    }
+}
+
+/// The owner a new announcement or feed starts with: the intercommunality for those who may
+/// write for it, else the officer's first commune.
+fn default_owner(user: &User) -> String {
+    if user.edits(None) {
+        String::new()
     } else {
-        format!("Communes concernées : {detail}")
+        user.communes
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default()
     }
 }
 
@@ -943,238 +1019,12 @@ pub(crate) struct Values {
 }
 
 impl Values {
-    /// A new announcement's form at `now`: starting now, for the default two weeks.
-    fn fresh(now: Timestamp, owner: String) -> Self {
-        Values {
-            owner,
-            starts: local_field(now),
-            ends: local_field(now.saturating_add(DEFAULT_VALIDITY).unwrap_or(now)),
-            ..Values::default()
-        }
-    }
-
-    /// The form of announcement `i` as it is.
-    fn of(i: &StoredItem) -> Self {
-        Values {
-            owner: i
-                .owner
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            title_fr: in_lang(&i.title, &Lang::fr()),
-            title_en: in_lang(&i.title, &Lang::en()),
-            title_nl: in_lang(&i.title, &Lang::nl()),
-            text_fr: in_lang(&i.text, &Lang::fr()),
-            text_en: in_lang(&i.text, &Lang::en()),
-            text_nl: in_lang(&i.text, &Lang::nl()),
-            image: i
-                .image
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            link: i.link.clone().unwrap_or_default(),
-            starts: i.valid_from.map(local_field).unwrap_or_default(),
-            ends: i.valid_until.map(local_field).unwrap_or_default(),
-            communes: i.communes.iter().map(ToString::to_string).collect(),
-        }
-    }
-
     /// Whether a translation was typed (the translations then show open).
     pub(crate) fn translated(&self) -> bool {
         [&self.title_en, &self.title_nl, &self.text_en, &self.text_nl]
             .iter()
             .any(|s| !s.trim().is_empty())
     }
-
-    /// The posted form: its values and its CSRF token.
-    fn parse(pairs: Vec<(String, String)>) -> (Self, Option<String>) {
-        let mut v = Values::default();
-        let mut csrf = None;
-        for (name, value) in pairs {
-            // Browsers send line breaks as CRLF; screens show what is stored.
-            let value = value.replace("\r\n", "\n");
-            match name.as_str() {
-                "csrf_token" => csrf = Some(value),
-                "proprietaire" => v.owner = value,
-                "titre_fr" => v.title_fr = value,
-                "titre_en" => v.title_en = value,
-                "titre_nl" => v.title_nl = value,
-                "texte_fr" => v.text_fr = value,
-                "texte_en" => v.text_en = value,
-                "texte_nl" => v.text_nl = value,
-                "image" => v.image = value,
-                "lien" => v.link = value,
-                "debut" => v.starts = value,
-                "fin" => v.ends = value,
-                "commune" => v.communes.push(value),
-                _ => {}
-            }
-        }
-        (v, csrf)
-    }
-
-    /// The shared rules' input. What the page alone can tell is wrong (a date that is not
-    /// one, a code that is not a code) comes back as problems instead; the rules see the
-    /// rest, the French title always (so that a blank one is refused by them).
-    fn announcement(&self) -> Result<Announcement, Errors> {
-        let mut errors = Errors::default();
-        let owner = match self.owner.trim() {
-            "" => None,
-            code => match code.parse::<Insee>() {
-                Ok(c) => Some(c),
-                Err(_) => {
-                    errors.push(
-                        Some("proprietaire"),
-                        "Choisissez la commune de l’annonce dans la liste.",
-                    );
-                    None
-                }
-            },
-        };
-        let text = |values: [&String; 3], french_always: bool| {
-            let mut t = Text::default();
-            for ((code, _), value) in LANGUAGES.iter().zip(values) {
-                let value = value.trim();
-                if (*code == "fr" && french_always) || !value.is_empty() {
-                    t = t.with(lang(code), value);
-                }
-            }
-            t
-        };
-        let image = match self.image.trim() {
-            "" => None,
-            sha => match sha.parse::<Sha256>() {
-                Ok(s) => Some(s),
-                Err(_) => {
-                    errors.push(Some("image"), "Choisissez l’image dans la liste.");
-                    None
-                }
-            },
-        };
-        let mut instant = |typed: &str, field: &'static str, what: &str| match typed.trim() {
-            "" => None,
-            t => match from_local_field(t) {
-                Some(t) => Some(t),
-                None => {
-                    errors.push(
-                        Some(field),
-                        format!(
-                            "La date de {what} est illisible : choisissez une date et une heure (par exemple 2026-12-01T08:00)."
-                        ),
-                    );
-                    None
-                }
-            },
-        };
-        let valid_from = instant(&self.starts, "debut", "début");
-        let valid_until = instant(&self.ends, "fin", "fin");
-        let mut communes = Vec::new();
-        for c in &self.communes {
-            match c.trim().parse::<Insee>() {
-                Ok(c) => communes.push(c),
-                Err(_) => errors.push(
-                    Some("communes"),
-                    format!("« {c} » n’est pas un code de commune."),
-                ),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        let link = self.link.trim();
-        Ok(Announcement {
-            id: None,
-            owner,
-            title: text([&self.title_fr, &self.title_en, &self.title_nl], true),
-            text: text([&self.text_fr, &self.text_en, &self.text_nl], false),
-            image,
-            link: (!link.is_empty()).then(|| link.to_owned()),
-            valid_from,
-            valid_until,
-            communes,
-        })
-    }
-
-    /// The problems of a refusal by the shared rules, in French, by field.
-    fn errors(&self, e: &ApiError) -> Errors {
-        let max_days = edit::MAX_VALIDITY.as_hours() / 24;
-        Errors::from_refusal(e, |base, index, detail| {
-            let has = |s: &str| detail.contains(s);
-            let language = |base: &str| {
-                base.split_once('.')
-                    .map_or("français", |(_, code)| language_name(code))
-            };
-            match base {
-                b if b.starts_with("title") => (
-                    Some("titre_fr"),
-                    if has("longer than") {
-                        format!(
-                            "Le titre en {} dépasse {MAX_TITLE} caractères : mettez la suite dans le texte.",
-                            language(b)
-                        )
-                    } else {
-                        "Saisissez le titre en français : il s’affiche en grand sur les écrans.".to_owned()
-                    },
-                ),
-                b if b.starts_with("text") => (
-                    Some("texte_fr"),
-                    if has("longer than") {
-                        format!(
-                            "Le texte en {} dépasse {MAX_TEXT} caractères : raccourcissez-le.",
-                            language(b)
-                        )
-                    } else {
-                        "Le texte n’a pas pu être lu ; saisissez-le de nouveau.".to_owned()
-                    },
-                ),
-                "valid_until" => (
-                    Some("fin"),
-                    if has("more than a year") {
-                        format!(
-                            "Une annonce s’affiche au plus {max_days} jours : choisissez une fin moins d’un an après le début."
-                        )
-                    } else {
-                        "La fin doit venir après le début.".to_owned()
-                    },
-                ),
-                "valid_from" => (
-                    Some("debut"),
-                    "Cette date de début n’est pas acceptée.".to_owned(),
-                ),
-                "link" => (
-                    Some("lien"),
-                    "Le lien doit être une adresse web complète, qui commence par https:// ou http://.".to_owned(),
-                ),
-                "communes" => {
-                    // Without a box ticked, the rules check the owner commune.
-                    let code = index
-                        .and_then(|i| self.communes.get(i).cloned())
-                        .unwrap_or_else(|| self.owner.clone());
-                    (
-                        Some("communes"),
-                        commune_problem(&code, detail, "écrire d’annonce"),
-                    )
-                }
-                "image" => (
-                    Some("image"),
-                    if has("another commune") {
-                        "Cette image appartient à une autre commune : choisissez une image partagée ou une image de la commune de l’annonce.".to_owned()
-                    } else {
-                        "Cette image n’existe plus : choisissez-en une autre.".to_owned()
-                    },
-                ),
-                _ => (None, format!("Le serveur a refusé l’annonce ({detail}).")),
-            }
-        })
-    }
-}
-
-/// One box to tick or option to choose.
-#[derive(Debug)]
-pub(crate) struct Choice {
-    pub(crate) value: String,
-    pub(crate) label: String,
-    pub(crate) checked: bool,
 }
 
 /// Whose news the officer may write: the intercommunality (for those who work for the
@@ -1188,39 +1038,24 @@ fn owner_choices(user: &User, chosen: &str) -> Vec<Choice> {
             checked: chosen.is_empty(),
         });
     }
-    out.extend(commune_choices(user, &[chosen.to_owned()]));
-    if !chosen.is_empty() && !out.iter().any(|c| c.value == chosen) {
-        out.push(Choice {
-            value: chosen.to_owned(),
-            label: commune_name(chosen),
-            checked: true,
-        });
-    }
+    let chosen: Vec<String> = (!chosen.is_empty())
+        .then(|| chosen.to_owned())
+        .into_iter()
+        .collect();
+    out.extend(commune_choices(user, &chosen));
     out
 }
 
 /// The communes the officer writes for, ticked when in `chosen`; what was chosen but is not
 /// offered is kept, ticked, at the end.
 fn commune_choices(user: &User, chosen: &[String]) -> Vec<Choice> {
-    let mut out: Vec<Choice> = crate::communes::territory()
+    let offered = crate::communes::territory()
         .iter()
         .filter(|c| user.edits(Some(&c.insee)))
-        .map(|c| Choice {
-            value: c.insee.to_string(),
-            label: c.name.clone(),
-            checked: chosen.iter().any(|x| x == c.insee.as_str()),
-        })
+        .map(|c| (c.insee.to_string(), c.name.clone()))
         .collect();
-    for c in chosen {
-        if !c.is_empty() && !out.iter().any(|o| &o.value == c) {
-            out.push(Choice {
-                value: c.clone(),
-                label: commune_name(c),
-                checked: true,
-            });
-        }
-    }
-    out
+    let chosen: Vec<String> = chosen.iter().filter(|c| !c.is_empty()).cloned().collect();
+    boxes(offered, &chosen, commune_name)
 }
 
 /// An uploaded picture the announcement may show.
@@ -1263,13 +1098,6 @@ async fn pictures(state: &AppState, user: &User, chosen: &str) -> Result<Vec<Pic
     Ok(out)
 }
 
-/// An announcement being edited, as the form names it.
-#[derive(Debug, Clone)]
-pub(crate) struct Editing {
-    pub(crate) id: String,
-    pub(crate) title: String,
-}
-
 /// The announcement form.
 #[derive(Template)]
 #[template(path = "actualite_formulaire.html")]
@@ -1291,212 +1119,301 @@ struct FormPage {
     default_days: i64,
 }
 
-/// The form with `v` and `errors`, answered with `status`.
-async fn form_page(
-    state: &AppState,
-    officer: &Officer,
-    headers: &HeaderMap,
-    editing: Option<Editing>,
-    v: Values,
-    errors: Errors,
-    status: StatusCode,
-) -> Response {
-    let pictures = match pictures(state, &officer.user, v.image.trim()).await {
-        Ok(p) => p,
-        Err(e) => return server_error(headers, &e),
-    };
-    let (action, title) = match &editing {
-        None => ("/actualites/nouvelle".to_owned(), "Nouvelle annonce"),
-        Some(e) => (
-            format!("/actualites/infos/{}/modifier", e.id),
-            "Modifier l’annonce",
-        ),
-    };
-    let page = FormPage {
-        title,
-        session: Some(officer.view()),
-        csrf: officer.csrf.clone(),
-        action,
-        editing,
-        owners: owner_choices(&officer.user, v.owner.trim()),
-        communes: commune_choices(&officer.user, &v.communes),
-        unknown_picture: !v.image.trim().is_empty() && !pictures.iter().any(|p| p.checked),
-        pictures,
-        waits: !officer.user.publishes(state.settings.editors_self_publish),
-        default_days: DEFAULT_VALIDITY.as_hours() / 24,
-        v,
-        errors,
-    };
-    (status, render(&page)).into_response()
-}
+impl NewsForm for Values {
+    type Stored = StoredItem;
+    type Input = Announcement;
+    const FEED: bool = false;
+    const DELETED: &'static str = "supprimee";
 
-/// The owner a new announcement starts with: the intercommunality for those who may write
-/// for it, else the officer's first commune.
-fn default_owner(user: &User) -> String {
-    if user.edits(None) {
-        String::new()
-    } else {
-        user.communes
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default()
+    fn may_open(rights: Rights<'_>) -> bool {
+        rights.writes_any()
     }
-}
 
-/// `GET /actualites/nouvelle`.
-pub(super) async fn new_form(
-    State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
-) -> Response {
-    if !Rights::of(&state, &officer).writes_any() {
-        return read_only(&headers);
+    fn may_change(rights: Rights<'_>, item: &StoredItem) -> bool {
+        rights.writes(item.owner.as_ref())
     }
-    let v = Values::fresh(Timestamp::now(), default_owner(&officer.user));
-    form_page(
-        &state,
-        &officer,
-        &headers,
-        None,
-        v,
-        Errors::default(),
-        StatusCode::OK,
-    )
-    .await
-}
 
-/// `POST /actualites/nouvelle`.
-pub(super) async fn new_post(
-    State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let (v, csrf) = Values::parse(pairs);
-    if let Some(refused) = officer.csrf_refusal(csrf.as_deref(), &headers) {
-        return refused;
-    }
-    save(&state, &officer, &headers, None, v).await
-}
-
-/// The announcement `id` as the edit form names it, when `officer` sees it; else the page
-/// saying why not.
-async fn editable(
-    state: &AppState,
-    officer: &Officer,
-    headers: &HeaderMap,
-    id: &str,
-) -> Result<StoredItem, Response> {
-    let item = edit::visible_item(state, &officer.user, id)
-        .await
-        .map_err(|e| refusal_page(headers, officer, &e, false))?;
-    if item.feed.is_some() {
-        return Err(refusal_page(
-            headers,
-            officer,
-            &ApiError::conflict("would undo an edit"),
-            false,
-        ));
-    }
-    Ok(item)
-}
-
-/// `GET /actualites/infos/{id}/modifier`.
-pub(super) async fn edit_form(
-    State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if !Rights::of(&state, &officer).writes_any() {
-        return read_only(&headers);
-    }
-    let item = match editable(&state, &officer, &headers, &id).await {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
-    if !Rights::of(&state, &officer).writes(item.owner.as_ref()) {
-        return not_yours(&headers, &officer, false);
-    }
-    let e = Editing {
-        id: item.id.clone(),
-        title: headline(&item.title),
-    };
-    let v = Values::of(&item);
-    form_page(
-        &state,
-        &officer,
-        &headers,
-        Some(e),
-        v,
-        Errors::default(),
-        StatusCode::OK,
-    )
-    .await
-}
-
-/// `POST /actualites/infos/{id}/modifier`.
-pub(super) async fn edit_post(
-    State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let (v, csrf) = Values::parse(pairs);
-    if let Some(refused) = officer.csrf_refusal(csrf.as_deref(), &headers) {
-        return refused;
-    }
-    let item = match editable(&state, &officer, &headers, &id).await {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
-    let e = Editing {
-        id: item.id,
-        title: headline(&item.title),
-    };
-    save(&state, &officer, &headers, Some(e), v).await
-}
-
-/// Writes the announcement through the shared rules; the form again with the problems when
-/// they refuse it.
-async fn save(
-    state: &AppState,
-    officer: &Officer,
-    headers: &HeaderMap,
-    editing: Option<Editing>,
-    v: Values,
-) -> Response {
-    let a = match v.announcement() {
-        Ok(a) => a,
-        Err(errors) => {
-            return form_page(
-                state,
-                officer,
-                headers,
-                editing,
-                v,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+    /// A feed's article is neither edited nor deleted here: the next import would undo the
+    /// edit, or bring it back.
+    async fn load(
+        state: &AppState,
+        user: &User,
+        id: &str,
+        intent: Intent,
+    ) -> Result<StoredItem, ApiError> {
+        let item = edit::visible_item(state, user, id).await?;
+        if item.feed.is_some() {
+            return Err(ApiError::conflict(match intent {
+                Intent::Edit => "would undo an edit",
+                Intent::Delete => "would bring it back",
+            }));
         }
-    };
-    let id = editing.as_ref().map(|e| e.id.as_str());
-    match edit::save_announcement(state, &officer.user, id, a).await {
-        Ok(saved) => done_redirect(
-            if editing.is_none() {
-                "creee"
-            } else {
-                "modifiee"
+        Ok(item)
+    }
+
+    fn editing(item: &StoredItem) -> Editing {
+        Editing {
+            id: item.id.clone(),
+            name: headline(&item.title),
+        }
+    }
+
+    /// A new announcement's form: starting now, for the default two weeks.
+    fn fresh(user: &User) -> Self {
+        let now = Timestamp::now();
+        Values {
+            owner: default_owner(user),
+            starts: local_field(now),
+            ends: local_field(now.saturating_add(DEFAULT_VALIDITY).unwrap_or(now)),
+            ..Values::default()
+        }
+    }
+
+    /// The form of announcement `i` as it is.
+    fn of(i: &StoredItem) -> Self {
+        Values {
+            owner: i
+                .owner
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            title_fr: in_lang(&i.title, &Lang::fr()),
+            title_en: in_lang(&i.title, &Lang::en()),
+            title_nl: in_lang(&i.title, &Lang::nl()),
+            text_fr: in_lang(&i.text, &Lang::fr()),
+            text_en: in_lang(&i.text, &Lang::en()),
+            text_nl: in_lang(&i.text, &Lang::nl()),
+            image: i
+                .image
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            link: i.link.clone().unwrap_or_default(),
+            starts: i.valid_from.map(local_field).unwrap_or_default(),
+            ends: i.valid_until.map(local_field).unwrap_or_default(),
+            communes: i.communes.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    /// A posted form's values.
+    fn parse(fields: Fields) -> Self {
+        let mut v = Values::default();
+        for (name, value) in lines(fields) {
+            match name.as_str() {
+                "proprietaire" => v.owner = value,
+                "titre_fr" => v.title_fr = value,
+                "titre_en" => v.title_en = value,
+                "titre_nl" => v.title_nl = value,
+                "texte_fr" => v.text_fr = value,
+                "texte_en" => v.text_en = value,
+                "texte_nl" => v.text_nl = value,
+                "image" => v.image = value,
+                "lien" => v.link = value,
+                "debut" => v.starts = value,
+                "fin" => v.ends = value,
+                "commune" => v.communes.push(value),
+                _ => {}
+            }
+        }
+        v
+    }
+
+    /// The shared rules' input. What the page alone can tell is wrong (a date that is not
+    /// one, a code that is not a code) comes back as problems instead; the rules see the
+    /// rest, the French title always (so that a blank one is refused by them).
+    fn input(&self) -> Result<Announcement, Errors> {
+        let mut errors = Errors::default();
+        let owner = owner_field(
+            &self.owner,
+            "Choisissez la commune de l’annonce dans la liste.",
+            &mut errors,
+        );
+        let text = |values: [&String; 3], french_always: bool| {
+            let mut t = Text::default();
+            for ((code, _), value) in LANGUAGES.iter().zip(values) {
+                let value = value.trim();
+                if (*code == "fr" && french_always) || !value.is_empty() {
+                    t = t.with(lang(code), value);
+                }
+            }
+            t
+        };
+        let image = match self.image.trim() {
+            "" => None,
+            sha => match sha.parse::<Sha256>() {
+                Ok(s) => Some(s),
+                Err(_) => {
+                    errors.push(Some("image"), "Choisissez l’image dans la liste.");
+                    None
+                }
             },
-            Some(&saved.id),
-        ),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let errors = v.errors(&e);
-            form_page(state, officer, headers, editing, v, errors, e.status).await
+        };
+        let mut instant = |typed: &str, field: &'static str, what: &str| match typed.trim() {
+            "" => None,
+            t => match from_local_field(t) {
+                Some(t) => Some(t),
+                None => {
+                    errors.push(
+                        Some(field),
+                        format!(
+                            "La date de {what} est illisible : choisissez une date et une heure (par exemple 2026-12-01T08:00)."
+                        ),
+                    );
+                    None
+                }
+            },
+        };
+        let valid_from = instant(&self.starts, "debut", "début");
+        let valid_until = instant(&self.ends, "fin", "fin");
+        let communes = communes_field(&self.communes, &mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
         }
-        Err(e) => refusal_page(headers, officer, &e, false),
+        let link = self.link.trim();
+        Ok(Announcement {
+            id: None,
+            owner,
+            title: text([&self.title_fr, &self.title_en, &self.title_nl], true),
+            text: text([&self.text_fr, &self.text_en, &self.text_nl], false),
+            image,
+            link: (!link.is_empty()).then(|| link.to_owned()),
+            valid_from,
+            valid_until,
+            communes,
+        })
+    }
+
+    /// The problems of a refusal by the shared rules, in French, by field.
+    fn errors(&self, e: &ApiError) -> Errors {
+        let max_days = edit::MAX_VALIDITY.as_hours() / 24;
+        Errors::from_refusal(e, |p| {
+            let has = |s: &str| p.says(s);
+            let language = |base: &str| {
+                base.split_once('.')
+                    .map_or("français", |(_, code)| language_name(code))
+            };
+            match p.field {
+                b if b.starts_with("title") => (
+                    Some("titre_fr"),
+                    if has("longer than") {
+                        format!(
+                            "Le titre en {} dépasse {MAX_TITLE} caractères : mettez la suite dans le texte.",
+                            language(b)
+                        )
+                    } else {
+                        "Saisissez le titre en français : il s’affiche en grand sur les écrans.".to_owned()
+                    },
+                ),
+                b if b.starts_with("text") => (
+                    Some("texte_fr"),
+                    if has("longer than") {
+                        format!(
+                            "Le texte en {} dépasse {MAX_TEXT} caractères : raccourcissez-le.",
+                            language(b)
+                        )
+                    } else {
+                        "Le texte n’a pas pu être lu ; saisissez-le de nouveau.".to_owned()
+                    },
+                ),
+                "valid_until" => (
+                    Some("fin"),
+                    if has("more than a year") {
+                        format!(
+                            "Une annonce s’affiche au plus {max_days} jours : choisissez une fin moins d’un an après le début."
+                        )
+                    } else {
+                        "La fin doit venir après le début.".to_owned()
+                    },
+                ),
+                "valid_from" => (
+                    Some("debut"),
+                    "Cette date de début n’est pas acceptée.".to_owned(),
+                ),
+                "link" => (
+                    Some("lien"),
+                    "Le lien doit être une adresse web complète, qui commence par https:// ou http://.".to_owned(),
+                ),
+                "communes" => (
+                    Some("communes"),
+                    commune_problem(p, &self.communes, &self.owner, "écrire d’annonce"),
+                ),
+                "image" => (
+                    Some("image"),
+                    if has("another commune") {
+                        "Cette image appartient à une autre commune : choisissez une image partagée ou une image de la commune de l’annonce.".to_owned()
+                    } else {
+                        "Cette image n’existe plus : choisissez-en une autre.".to_owned()
+                    },
+                ),
+                _ => (None, format!("Le serveur a refusé l’annonce ({}).", p.detail)),
+            }
+        })
+    }
+
+    async fn write(
+        state: &AppState,
+        user: &User,
+        id: Option<&str>,
+        a: Announcement,
+    ) -> Result<String, ApiError> {
+        Ok(edit::save_announcement(state, user, id, a).await?.id)
+    }
+
+    fn done(id: &str, created: bool) -> Response {
+        done_redirect(if created { "creee" } else { "modifiee" }, Some(id))
+    }
+
+    async fn page(
+        self,
+        state: &AppState,
+        officer: &Officer,
+        headers: &HeaderMap,
+        editing: Option<Editing>,
+        errors: Errors,
+        status: StatusCode,
+    ) -> Response {
+        let v = self;
+        let pictures = match pictures(state, &officer.user, v.image.trim()).await {
+            Ok(p) => p,
+            Err(e) => return server_error(headers, &e),
+        };
+        let (action, title) = match &editing {
+            None => ("/actualites/nouvelle".to_owned(), "Nouvelle annonce"),
+            Some(e) => (
+                format!("/actualites/infos/{}/modifier", e.id),
+                "Modifier l’annonce",
+            ),
+        };
+        let page = FormPage {
+            title,
+            session: Some(officer.view()),
+            csrf: officer.csrf.clone(),
+            action,
+            editing,
+            owners: owner_choices(&officer.user, v.owner.trim()),
+            communes: commune_choices(&officer.user, &v.communes),
+            unknown_picture: !v.image.trim().is_empty() && !pictures.iter().any(|p| p.checked),
+            pictures,
+            waits: !officer.user.publishes(state.settings.editors_self_publish),
+            default_days: DEFAULT_VALIDITY.as_hours() / 24,
+            v,
+            errors,
+        };
+        (status, render(&page)).into_response()
+    }
+
+    fn deletion(item: &StoredItem) -> Deletion {
+        Deletion {
+            title: "Supprimer l’annonce ?",
+            question: format!("Supprimer l’annonce « {} » ?", headline(&item.title)),
+            consequence: "Elle disparaît des écrans à leur prochaine mise à jour, et de cette liste. Pour seulement la suspendre, retirez-la plutôt : vous pourrez la remettre.",
+            action: format!("/actualites/infos/{}/supprimer", item.id),
+            back: "/actualites".into(),
+        }
+    }
+
+    async fn delete(state: &AppState, user: &User, id: &str) -> Result<(), ApiError> {
+        edit::delete_announcement(state, user, id).await
     }
 }
 
@@ -1518,11 +1435,56 @@ pub(crate) struct FeedValues {
     pub(crate) enabled: bool,
 }
 
-impl FeedValues {
+/// The feed form.
+#[derive(Template)]
+#[template(path = "actualite_flux_formulaire.html")]
+struct FeedFormPage {
+    title: &'static str,
+    session: Option<SessionView>,
+    csrf: String,
+    action: String,
+    editing: Option<Editing>,
+    v: FeedValues,
+    errors: Errors,
+    owners: Vec<Choice>,
+    communes: Vec<Choice>,
+    languages: Vec<Choice>,
+}
+
+impl NewsForm for FeedValues {
+    type Stored = StoredFeed;
+    type Input = FeedSettings;
+    const FEED: bool = true;
+    const DELETED: &'static str = "flux-supprime";
+
+    fn may_open(rights: Rights<'_>) -> bool {
+        rights.feeds_any()
+    }
+
+    fn may_change(rights: Rights<'_>, f: &StoredFeed) -> bool {
+        rights.publishes(f.owner.as_ref())
+    }
+
+    async fn load(
+        state: &AppState,
+        user: &User,
+        id: &str,
+        _intent: Intent,
+    ) -> Result<StoredFeed, ApiError> {
+        edit::visible_feed(state, user, id).await
+    }
+
+    fn editing(f: &StoredFeed) -> Editing {
+        Editing {
+            id: f.id.clone(),
+            name: f.name.clone(),
+        }
+    }
+
     /// A new feed's form, with the API's defaults.
-    fn fresh(owner: String) -> Self {
+    fn fresh(user: &User) -> Self {
         FeedValues {
-            owner,
+            owner: default_owner(user),
             lang: "fr".into(),
             keep_days: "7".into(),
             max_items: "20".into(),
@@ -1550,12 +1512,10 @@ impl FeedValues {
         }
     }
 
-    fn parse(pairs: Vec<(String, String)>) -> (Self, Option<String>) {
+    fn parse(fields: Fields) -> Self {
         let mut v = FeedValues::default();
-        let mut csrf = None;
-        for (name, value) in pairs {
+        for (name, value) in lines(fields) {
             match name.as_str() {
-                "csrf_token" => csrf = Some(value),
                 "nom" => v.name = value,
                 "adresse" => v.url = value,
                 "proprietaire" => v.owner = value,
@@ -1568,36 +1528,19 @@ impl FeedValues {
                 _ => {}
             }
         }
-        (v, csrf)
+        v
     }
 
     /// The shared rules' input. A number that is not one goes to the rules as 0, which
     /// they refuse naming its field and its range.
-    fn settings(&self) -> Result<FeedSettings, Errors> {
+    fn input(&self) -> Result<FeedSettings, Errors> {
         let mut errors = Errors::default();
-        let owner = match self.owner.trim() {
-            "" => None,
-            code => match code.parse::<Insee>() {
-                Ok(c) => Some(c),
-                Err(_) => {
-                    errors.push(
-                        Some("proprietaire"),
-                        "Choisissez la commune du flux dans la liste.",
-                    );
-                    None
-                }
-            },
-        };
-        let mut communes = Vec::new();
-        for c in &self.communes {
-            match c.trim().parse::<Insee>() {
-                Ok(c) => communes.push(c),
-                Err(_) => errors.push(
-                    Some("communes"),
-                    format!("« {c} » n’est pas un code de commune."),
-                ),
-            }
-        }
+        let owner = owner_field(
+            &self.owner,
+            "Choisissez la commune du flux dans la liste.",
+            &mut errors,
+        );
+        let communes = communes_field(&self.communes, &mut errors);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -1618,8 +1561,8 @@ impl FeedValues {
     }
 
     fn errors(&self, e: &ApiError) -> Errors {
-        Errors::from_refusal(e, |base, index, detail| {
-            match base {
+        Errors::from_refusal(e, |p| {
+            match p.field {
             "name" => (
                 Some("nom"),
                 "Donnez un nom au flux (200 caractères au plus) : les écrans le citent comme source.".to_owned(),
@@ -1644,189 +1587,80 @@ impl FeedValues {
                 Some("frequence"),
                 "Indiquez un nombre de minutes entre 5 et 10 080 (une semaine).".to_owned(),
             ),
-            "communes" => {
-                let code = index
-                    .and_then(|i| self.communes.get(i).cloned())
-                    .unwrap_or_else(|| self.owner.clone());
-                (
-                    Some("communes"),
-                    commune_problem(&code, detail, "régler de flux"),
-                )
-            }
-            _ => (None, format!("Le serveur a refusé le flux ({detail}).")),
+            "communes" => (
+                Some("communes"),
+                commune_problem(p, &self.communes, &self.owner, "régler de flux"),
+            ),
+            _ => (None, format!("Le serveur a refusé le flux ({}).", p.detail)),
         }
         })
     }
-}
 
-/// A feed being edited, as the form names it.
-#[derive(Debug, Clone)]
-pub(crate) struct FeedEditing {
-    pub(crate) id: String,
-    pub(crate) name: String,
-}
-
-/// The feed form.
-#[derive(Template)]
-#[template(path = "actualite_flux_formulaire.html")]
-struct FeedFormPage {
-    title: &'static str,
-    session: Option<SessionView>,
-    csrf: String,
-    action: String,
-    editing: Option<FeedEditing>,
-    v: FeedValues,
-    errors: Errors,
-    owners: Vec<Choice>,
-    communes: Vec<Choice>,
-    languages: Vec<Choice>,
-}
-
-fn feed_form_page(
-    officer: &Officer,
-    editing: Option<FeedEditing>,
-    v: FeedValues,
-    errors: Errors,
-    status: StatusCode,
-) -> Response {
-    let (action, title) = match &editing {
-        None => ("/actualites/flux/nouveau".to_owned(), "Nouveau flux"),
-        Some(e) => (
-            format!("/actualites/flux/{}/modifier", e.id),
-            "Réglages du flux",
-        ),
-    };
-    let languages = LANGUAGES
-        .iter()
-        .map(|(code, name)| Choice {
-            value: (*code).to_owned(),
-            label: (*name).to_owned(),
-            checked: v.lang == *code,
-        })
-        .collect();
-    let page = FeedFormPage {
-        title,
-        session: Some(officer.view()),
-        csrf: officer.csrf.clone(),
-        action,
-        editing,
-        owners: owner_choices(&officer.user, v.owner.trim()),
-        communes: commune_choices(&officer.user, &v.communes),
-        languages,
-        v,
-        errors,
-    };
-    (status, render(&page)).into_response()
-}
-
-/// `GET /actualites/flux/nouveau`.
-pub(super) async fn new_feed_form(
-    State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
-) -> Response {
-    if !Rights::of(&state, &officer).feeds_any() {
-        return read_only(&headers);
+    async fn write(
+        state: &AppState,
+        user: &User,
+        id: Option<&str>,
+        settings: FeedSettings,
+    ) -> Result<String, ApiError> {
+        Ok(edit::save_feed(state, user, id, settings).await?.id)
     }
-    let v = FeedValues::fresh(default_owner(&officer.user));
-    feed_form_page(&officer, None, v, Errors::default(), StatusCode::OK)
-}
 
-/// `POST /actualites/flux/nouveau`.
-pub(super) async fn new_feed_post(
-    State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let (v, csrf) = FeedValues::parse(pairs);
-    if let Some(refused) = officer.csrf_refusal(csrf.as_deref(), &headers) {
-        return refused;
+    fn done(id: &str, created: bool) -> Response {
+        feed_redirect(id, if created { "cree" } else { "modifie" })
     }
-    save_feed(&state, &officer, &headers, None, v).await
-}
 
-/// `GET /actualites/flux/{id}/modifier`.
-pub(super) async fn edit_feed_form(
-    State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if !Rights::of(&state, &officer).feeds_any() {
-        return read_only(&headers);
+    async fn page(
+        self,
+        _state: &AppState,
+        officer: &Officer,
+        _headers: &HeaderMap,
+        editing: Option<Editing>,
+        errors: Errors,
+        status: StatusCode,
+    ) -> Response {
+        let v = self;
+        let (action, title) = match &editing {
+            None => ("/actualites/flux/nouveau".to_owned(), "Nouveau flux"),
+            Some(e) => (
+                format!("/actualites/flux/{}/modifier", e.id),
+                "Réglages du flux",
+            ),
+        };
+        let languages = LANGUAGES
+            .iter()
+            .map(|(code, name)| Choice {
+                value: (*code).to_owned(),
+                label: (*name).to_owned(),
+                checked: v.lang == *code,
+            })
+            .collect();
+        let page = FeedFormPage {
+            title,
+            session: Some(officer.view()),
+            csrf: officer.csrf.clone(),
+            action,
+            editing,
+            owners: owner_choices(&officer.user, v.owner.trim()),
+            communes: commune_choices(&officer.user, &v.communes),
+            languages,
+            v,
+            errors,
+        };
+        (status, render(&page)).into_response()
     }
-    match edit::visible_feed(&state, &officer.user, &id).await {
-        Ok(f) if !Rights::of(&state, &officer).publishes(f.owner.as_ref()) => {
-            not_yours(&headers, &officer, true)
+
+    fn deletion(f: &StoredFeed) -> Deletion {
+        Deletion {
+            title: "Supprimer le flux ?",
+            question: format!("Supprimer le flux « {} » ?", f.name),
+            consequence: "Les actualités qui en viennent sont supprimées avec lui et disparaissent des écrans à leur prochaine mise à jour. Pour seulement arrêter les imports, décochez « Importer automatiquement » dans ses réglages.",
+            action: format!("/actualites/flux/{}/supprimer", f.id),
+            back: format!("/actualites/flux/{}", f.id),
         }
-        Ok(f) => feed_form_page(
-            &officer,
-            Some(FeedEditing {
-                id: f.id.clone(),
-                name: f.name.clone(),
-            }),
-            FeedValues::of(&f),
-            Errors::default(),
-            StatusCode::OK,
-        ),
-        Err(e) => refusal_page(&headers, &officer, &e, true),
     }
-}
 
-/// `POST /actualites/flux/{id}/modifier`.
-pub(super) async fn edit_feed_post(
-    State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let (v, csrf) = FeedValues::parse(pairs);
-    if let Some(refused) = officer.csrf_refusal(csrf.as_deref(), &headers) {
-        return refused;
-    }
-    let f = match edit::visible_feed(&state, &officer.user, &id).await {
-        Ok(f) => f,
-        Err(e) => return refusal_page(&headers, &officer, &e, true),
-    };
-    let e = FeedEditing {
-        id: f.id,
-        name: f.name,
-    };
-    save_feed(&state, &officer, &headers, Some(e), v).await
-}
-
-async fn save_feed(
-    state: &AppState,
-    officer: &Officer,
-    headers: &HeaderMap,
-    editing: Option<FeedEditing>,
-    v: FeedValues,
-) -> Response {
-    let settings = match v.settings() {
-        Ok(s) => s,
-        Err(errors) => {
-            return feed_form_page(
-                officer,
-                editing,
-                v,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
-        }
-    };
-    let id = editing.as_ref().map(|e| e.id.as_str());
-    match edit::save_feed(state, &officer.user, id, settings).await {
-        Ok(saved) => feed_redirect(
-            &saved.id,
-            if editing.is_none() { "cree" } else { "modifie" },
-        ),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let errors = v.errors(&e);
-            feed_form_page(officer, editing, v, errors, e.status)
-        }
-        Err(e) => refusal_page(headers, officer, &e, true),
+    async fn delete(state: &AppState, user: &User, id: &str) -> Result<(), ApiError> {
+        edit::delete_feed(state, user, id).await
     }
 }
 
@@ -1981,7 +1815,7 @@ fn failed_import(error: &str) -> Notice {
 }
 
 /// `GET /actualites/flux/{id}`.
-pub(super) async fn feed_page(
+async fn feed_page(
     State(state): State<Arc<AppState>>,
     officer: Officer,
     headers: HeaderMap,
@@ -2001,16 +1835,13 @@ pub(super) async fn feed_page(
 }
 
 /// `POST /actualites/flux/{id}/importer`: fetches the feed's address now.
-pub(super) async fn import_post(
+async fn import_post(
     State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
+    Posted {
+        officer, headers, ..
+    }: Posted,
 ) -> Response {
-    if let Some(refused) = officer.csrf_refusal(form.csrf_token.as_deref(), &headers) {
-        return refused;
-    }
     import(&state, &officer, &headers, &id, None).await
 }
 
@@ -2050,7 +1881,7 @@ async fn import(
 }
 
 /// `POST /actualites/flux/{id}/fichier` (multipart): imports the uploaded file.
-pub(super) async fn upload_post(
+async fn upload_post(
     State(state): State<Arc<AppState>>,
     officer: Officer,
     headers: HeaderMap,
@@ -2059,6 +1890,15 @@ pub(super) async fn upload_post(
 ) -> Response {
     let unreadable =
         |status: StatusCode, text: &str| error_page(&headers, status, "Envoi illisible", text);
+    let too_large = || {
+        unreadable(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "Ce fichier dépasse {} Mio : ce n’est pas un flux d’actualités.",
+                MAX_FEED_BYTES >> 20
+            ),
+        )
+    };
     let Ok(mut multipart) = multipart else {
         return unreadable(
             StatusCode::BAD_REQUEST,
@@ -2072,13 +1912,7 @@ pub(super) async fn upload_post(
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return unreadable(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    &format!(
-                        "Ce fichier dépasse {} Mio : ce n’est pas un flux d’actualités.",
-                        MAX_FEED_BYTES >> 20
-                    ),
-                );
+                return too_large();
             }
             Err(e) => {
                 tracing::info!("news page: unreadable upload: {e}");
@@ -2093,13 +1927,7 @@ pub(super) async fn upload_post(
             Some("fichier") => match field.bytes().await {
                 Ok(bytes) => file = Some(bytes.to_vec()),
                 Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    return unreadable(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        &format!(
-                            "Ce fichier dépasse {} Mio : ce n’est pas un flux d’actualités.",
-                            MAX_FEED_BYTES >> 20
-                        ),
-                    );
+                    return too_large();
                 }
                 Err(_) => {
                     return unreadable(
@@ -2118,13 +1946,7 @@ pub(super) async fn upload_post(
         Some(bytes) if bytes.len() <= MAX_FEED_BYTES => {
             import(&state, &officer, &headers, &id, Some(bytes)).await
         }
-        Some(_) => unreadable(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!(
-                "Ce fichier dépasse {} Mio : ce n’est pas un flux d’actualités.",
-                MAX_FEED_BYTES >> 20
-            ),
-        ),
+        Some(_) => too_large(),
         None => {
             feed_page_with(
                 &state,

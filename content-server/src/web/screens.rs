@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,22 +14,15 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use sqlx::Row;
 
-use super::{Notice, NoticeFragment, Officer, SessionView, error_page, is_htmx, render};
+use super::format::{When, when};
+use super::forms::{CsrfField, Posted};
+use super::{Notice, NoticeFragment, Officer, SessionView, is_htmx, render};
 use crate::api::error::ApiError;
 use crate::api::pairing::claim_code;
 use crate::api::player::{Need, screen_for};
 use crate::model::Kind;
 use crate::model::store::{self, ObjectRow};
 use crate::server::AppState;
-
-/// A heartbeat's instant, machine- and human-readable.
-#[derive(Debug, Clone)]
-pub(crate) struct Beat {
-    /// RFC 3339, for `<time datetime>`.
-    pub(crate) iso: String,
-    /// "29 nov. 2026 à 14 h 05".
-    pub(crate) text: String,
-}
 
 /// One line of the screens table.
 #[derive(Debug, Clone)]
@@ -39,7 +31,7 @@ pub(crate) struct ScreenLine {
     pub(crate) name: String,
     pub(crate) commune: String,
     pub(crate) online: bool,
-    pub(crate) last_beat: Option<Beat>,
+    pub(crate) last_beat: Option<When>,
     /// The draft deletes it; the screens keep it until the next publish.
     pub(crate) deleted: bool,
     /// The officer may change it (and pair a player with it).
@@ -117,10 +109,7 @@ async fn screen_lines(
                 name: r.name(),
                 commune: commune_name(body, r.owner.as_ref()),
                 online: beat.is_some_and(|b| state.is_online(b, now)),
-                last_beat: beat.map(|b| Beat {
-                    iso: b.to_string(),
-                    text: super::format::instant(b),
-                }),
+                last_beat: beat.map(when),
                 deleted: r.draft.is_none(),
                 editable: officer.user.edits(r.owner.as_ref()),
             }
@@ -174,12 +163,11 @@ async fn page_with(
 }
 
 fn server_error(headers: &HeaderMap, e: &ApiError) -> Response {
-    tracing::error!("web page: {}", e.message);
-    error_page(
+    super::server_error(
         headers,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Erreur du serveur",
-        "La liste des écrans n’a pas pu être lue. Réessayez dans un instant ; si le problème persiste, consultez le journal du serveur.",
+        "web page",
+        e,
+        "La liste des écrans n’a pas pu être lue.",
     )
 }
 
@@ -218,18 +206,23 @@ pub(super) struct ClaimForm {
     csrf_token: Option<String>,
 }
 
+impl CsrfField for ClaimForm {
+    fn csrf_token(&self) -> Option<&str> {
+        self.csrf_token.as_deref()
+    }
+}
+
 /// `POST /ecrans/associer`: claims a pairing code for a screen. htmx gets the outcome as a
 /// fragment; a browser without JavaScript gets the page again with it.
 pub(super) async fn claim(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    officer: Officer,
-    headers: HeaderMap,
-    Form(form): Form<ClaimForm>,
+    Posted {
+        officer,
+        headers,
+        form,
+    }: Posted<ClaimForm>,
 ) -> Response {
-    if let Some(refused) = officer.csrf_refusal(form.csrf_token.as_deref(), &headers) {
-        return refused;
-    }
     let code = form.code.trim();
     let screen_id = form.screen.trim();
     let (status, notice) = claim_outcome(&state, &officer, &peer, code, screen_id).await;

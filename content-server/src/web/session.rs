@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{Officer, SessionView, error_page, render};
+use super::forms::Posted;
+use super::{SessionView, action_refused, error_page, render};
 use crate::api::auth::SESSION_HOURS;
 use crate::auth::{self, Caller, Via};
 use crate::server::AppState;
@@ -95,10 +96,8 @@ pub(super) async fn log_in(
         .get("sec-fetch-site")
         .is_some_and(|v| v == "cross-site")
     {
-        return error_page(
+        return action_refused(
             &headers,
-            StatusCode::FORBIDDEN,
-            "Action refusée",
             "La connexion doit se faire depuis la page de connexion de Beffroi.",
         );
     }
@@ -147,23 +146,11 @@ pub(super) async fn log_in(
     }
 }
 
-/// The logout form's field.
-#[derive(Debug, Deserialize)]
-pub(super) struct LogoutForm {
-    #[serde(default)]
-    csrf_token: Option<String>,
-}
-
 /// Closes the session and returns to the login page.
 pub(super) async fn log_out(
     State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
-    Form(form): Form<LogoutForm>,
+    Posted { headers, .. }: Posted,
 ) -> Response {
-    if let Some(refused) = officer.csrf_refusal(form.csrf_token.as_deref(), &headers) {
-        return refused;
-    }
     if let Some(token) = auth::cookie(&headers, auth::SESSION_COOKIE)
         && let Err(e) = auth::close_session(&state.db, token).await
     {

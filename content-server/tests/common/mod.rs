@@ -6,9 +6,12 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use beffroi_protocol::time::Zone;
 use beffroi_server::Settings;
 use beffroi_server::users::{NewUser, Role};
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderValue, LOCATION};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// Password of every test user.
@@ -326,6 +329,48 @@ pub async fn pair(server: &TestServer, claimer: &Api, screen: &str) -> Api {
     Api::with_token(&server.url, body["token"].as_str().unwrap())
 }
 
+/// A playlist of one text slide titled `title` (in French), named "Accueil".
+pub fn text_playlist(title: &str) -> Value {
+    json!({
+        "name": "Accueil",
+        "items": [{ "id": "a", "duration_ms": 5000, "kind": "text", "title": { "fr": title } }]
+    })
+}
+
+/// Creates screen `id` of `commune` (in `groups`, when any), showing its own playlist
+/// `pl-{id}` (a text slide saying "Bonjour"); nothing is published.
+pub async fn screen_with_playlist(
+    admin: &Api,
+    id: &str,
+    commune: &str,
+    name: &str,
+    groups: &[&str],
+) {
+    let r = admin
+        .post(
+            "/api/v1/playlists",
+            &json!({ "id": format!("pl-{id}"), "owner": commune, "body": text_playlist("Bonjour") }),
+        )
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    let mut body = json!({
+        "name": name,
+        "commune": commune,
+        "layout": "fullscreen",
+        "default_playlists": { "main": format!("pl-{id}") },
+    });
+    if !groups.is_empty() {
+        body["groups"] = json!(groups);
+    }
+    let r = admin
+        .post(
+            "/api/v1/screens",
+            &json!({ "id": id, "owner": commune, "body": body }),
+        )
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+}
+
 /// A device's manifest: (status, ETag, body) asked with `If-None-Match: etag`.
 pub async fn device_manifest(device: &Api, etag: Option<&str>) -> (u16, String, Value) {
     let mut rb = device.request(reqwest::Method::GET, "/api/v1/player/manifest");
@@ -342,4 +387,109 @@ pub async fn device_manifest(device: &Api, etag: Option<&str>) -> (u16, String, 
         serde_json::from_str(&text).unwrap()
     };
     (status, etag, body)
+}
+
+/// A browser: keeps cookies, does not follow redirects (the tests look at them).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A browser logged in through the login form, and the CSRF token its pages carry.
+pub async fn web_login(server: &TestServer, username: &str) -> (reqwest::Client, String) {
+    let client = browser();
+    let r = client
+        .post(server.at("/connexion"))
+        .form(&[("username", username), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/ecrans");
+    let page = get_page(server, &client, "/ecrans").await;
+    let csrf = between(&page, "name=\"csrf_token\" value=\"", "\"").to_owned();
+    assert_eq!(csrf.len(), 64, "{page}");
+    (client, csrf)
+}
+
+/// The text between the first `start` and the next `end`.
+pub fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start:?} in {text}"))
+        + start.len();
+    let len = text[from..].find(end).unwrap();
+    &text[from..from + len]
+}
+
+/// A page as `client` gets it: its status and its text.
+pub async fn fetch(
+    server: &TestServer,
+    client: &reqwest::Client,
+    path: &str,
+) -> (StatusCode, String) {
+    let r = client.get(server.at(path)).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+/// A page that must answer 200.
+pub async fn get_page(server: &TestServer, client: &reqwest::Client, path: &str) -> String {
+    let (status, page) = fetch(server, client, path).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    page
+}
+
+/// Posts a form as a browser does: the status, the `Location` (for a redirect) and the page.
+pub async fn post_form(
+    server: &TestServer,
+    client: &reqwest::Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, Option<String>, String) {
+    post(server, client, path, fields).await
+}
+
+/// Posts a form built or changed by the test, as `post_form`.
+pub async fn post_fields(
+    server: &TestServer,
+    client: &reqwest::Client,
+    path: &str,
+    fields: &[(String, String)],
+) -> (StatusCode, Option<String>, String) {
+    post(server, client, path, fields).await
+}
+
+async fn post(
+    server: &TestServer,
+    client: &reqwest::Client,
+    path: &str,
+    fields: &(impl Serialize + ?Sized),
+) -> (StatusCode, Option<String>, String) {
+    let r = client
+        .post(server.at(path))
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    answer(r).await
+}
+
+/// A page's answer: the status, the `Location` (for a redirect) and the page.
+pub async fn answer(r: reqwest::Response) -> (StatusCode, Option<String>, String) {
+    let status = r.status();
+    let location = r
+        .headers()
+        .get(LOCATION)
+        .map(|l| l.to_str().unwrap().to_owned());
+    (status, location, r.text().await.unwrap())
+}
+
+/// An instant as a `datetime-local` field holds it: Paris time, to the minute.
+pub fn local_field(t: jiff::Timestamp) -> String {
+    t.to_zoned_datetime(Zone::paris().tz())
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string()
 }
