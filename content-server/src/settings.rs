@@ -37,6 +37,10 @@ pub struct Settings {
     /// Seconds between checks for news feeds due for a fetch (`BEFFROI_FEED_CHECK_S`); each
     /// feed has its own refresh interval.
     pub feed_check_s: u32,
+    /// Also fetch the pictures news feeds name from private addresses (loopback, local
+    /// network; `BEFFROI_FEED_PICTURES_PRIVATE`), for feeds whose pictures are on an
+    /// intranet. Off: a feed cannot make the server reach into the local network.
+    pub feed_pictures_private: bool,
 }
 
 impl Default for Settings {
@@ -53,6 +57,7 @@ impl Default for Settings {
             heartbeat_s: 60,
             sse_keepalive_s: 15,
             feed_check_s: 60,
+            feed_pictures_private: false,
         }
     }
 }
@@ -72,6 +77,7 @@ impl std::fmt::Debug for Settings {
             .field("heartbeat_s", &self.heartbeat_s)
             .field("sse_keepalive_s", &self.sse_keepalive_s)
             .field("feed_check_s", &self.feed_check_s)
+            .field("feed_pictures_private", &self.feed_pictures_private)
             .finish()
     }
 }
@@ -170,6 +176,10 @@ impl Settings {
                         .parse()
                         .map_err(|_| bad("expected a number of seconds"))?;
                 }
+                "BEFFROI_FEED_PICTURES_PRIVATE" => {
+                    s.feed_pictures_private =
+                        flag(&value).ok_or_else(|| bad("expected true or false"))?;
+                }
                 "BEFFROI_FEED_CHECK_S" => {
                     s.feed_check_s = value
                         .parse()
@@ -177,7 +187,7 @@ impl Settings {
                 }
                 other if other.starts_with("BEFFROI_") && !KNOWN_ELSEWHERE.contains(&other) => {
                     return Err(bad(
-                        "unknown setting (BEFFROI_LISTEN, BEFFROI_DATA_DIR, BEFFROI_MAX_UPLOAD_BYTES, BEFFROI_METRICS_PUBLIC, BEFFROI_EDITORS_SELF_PUBLISH, BEFFROI_TLS_CERT, BEFFROI_TLS_KEY, BEFFROI_BEHIND_TLS_PROXY, BEFFROI_HEARTBEAT_S, BEFFROI_SSE_KEEPALIVE_S, BEFFROI_FEED_CHECK_S)",
+                        "unknown setting (BEFFROI_LISTEN, BEFFROI_DATA_DIR, BEFFROI_MAX_UPLOAD_BYTES, BEFFROI_METRICS_PUBLIC, BEFFROI_EDITORS_SELF_PUBLISH, BEFFROI_TLS_CERT, BEFFROI_TLS_KEY, BEFFROI_BEHIND_TLS_PROXY, BEFFROI_HEARTBEAT_S, BEFFROI_SSE_KEEPALIVE_S, BEFFROI_FEED_CHECK_S, BEFFROI_FEED_PICTURES_PRIVATE)",
                     ));
                 }
                 _ => {}

@@ -253,6 +253,25 @@ async fn an_editors_announcement_waits_for_an_approver() {
     assert_eq!(r.0, 200, "{}", r.1);
     assert_eq!(r.1["approved_by"], "admin");
     assert_eq!(ids(&news_of(&f.fr).await.unwrap()), ["marche"]);
+
+    // Withdrawn by the administrator: the editor may not put it back on the screens, and
+    // an edit keeps it withdrawn.
+    let r = f
+        .admin
+        .post("/api/v1/news/marche/hide", &json!({ "hidden": true }))
+        .await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    assert!(news_of(&f.fr).await.unwrap().items.is_empty());
+    let r = editor
+        .post("/api/v1/news/marche/hide", &json!({ "hidden": false }))
+        .await;
+    assert_eq!(r.0, 403, "{}", r.1);
+    let r = editor
+        .put("/api/v1/news/marche", &announcement("marche", Some(FRUGES)))
+        .await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    assert_eq!(r.1["hidden"], true, "{}", r.1);
+    assert!(news_of(&f.fr).await.unwrap().items.is_empty());
 }
 
 #[tokio::test]
@@ -524,6 +543,65 @@ async fn a_broken_import_keeps_the_earlier_items_and_reimports_never_duplicate()
     assert_eq!(f.admin.delete(&format!("/api/v1/news/{id}")).await.0, 409);
 }
 
+#[tokio::test]
+async fn a_feed_longer_than_kept_reimports_as_unchanged_and_its_settings_reach_its_items() {
+    let f = fixture().await;
+    let r = f
+        .admin
+        .post(
+            "/api/v1/news/feeds",
+            &json!({ "id": "cc", "name": "CC", "max_items": 20, "keep_days": 30 }),
+        )
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    let feed = fresh_rss(25);
+    let (status, first) = import_file(&f.admin, "cc", feed.clone()).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        first["added"].as_u64(),
+        Some(20),
+        "only the 20 newest: {first}"
+    );
+    let items = items_of(&f.admin, "cc").await;
+    assert!(items.iter().any(|i| i["source_key"] == "cc-0"));
+    assert!(
+        !items.iter().any(|i| i["source_key"] == "cc-24"),
+        "the oldest are left out"
+    );
+    let (_, again) = import_file(&f.admin, "cc", feed).await;
+    assert_eq!(
+        (
+            again["added"].as_u64(),
+            again["unchanged"].as_u64(),
+            again["dropped"].as_u64()
+        ),
+        (Some(0), Some(20), Some(0)),
+        "{again}"
+    );
+
+    // Fewer days and items, another owner: applied to the items already there.
+    let r = f
+        .admin
+        .put(
+            "/api/v1/news/feeds/cc",
+            &json!({ "name": "CC", "owner": HUCQUELIERS, "max_items": 5, "keep_days": 1 }),
+        )
+        .await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    let items = items_of(&f.admin, "cc").await;
+    assert_eq!(items.len(), 5);
+    for i in &items {
+        assert_eq!(i["owner"], HUCQUELIERS, "{i}");
+        let until: jiff::Timestamp = i["valid_until"].as_str().unwrap().parse().unwrap();
+        let date: jiff::Timestamp = i["published_at"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            until.duration_since(date),
+            jiff::SignedDuration::from_hours(24),
+            "{i}"
+        );
+    }
+}
+
 /// A feed served over HTTP with an ETag, counting requests and conditional ones.
 struct FeedHost {
     url: String,
@@ -580,7 +658,12 @@ async fn feed_host(body: impl Fn(&str) -> Vec<u8>) -> FeedHost {
 
 #[tokio::test]
 async fn a_feed_with_an_address_is_fetched_on_schedule_with_its_etag() {
-    let f = fixture_with(|s| s.feed_check_s = 1).await;
+    // The test's feed and pictures are on 127.0.0.1: a private address, allowed here.
+    let f = fixture_with(|s| {
+        s.feed_check_s = 1;
+        s.feed_pictures_private = true;
+    })
+    .await;
     let host =
         feed_host(|origin| fresh_rss_with_picture(2, Some(&format!("{origin}/photo.png")))).await;
     let r = f

@@ -36,6 +36,9 @@ pub const MAX_TITLE: usize = 160;
 /// Longest body, in characters.
 pub const MAX_TEXT: usize = 1200;
 
+/// Longest feed id (its items' ids add 13 characters).
+pub const MAX_FEED_ID: usize = 48;
+
 /// An announcement as written by the officer.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -285,6 +288,13 @@ async fn check_announcement(
     if valid_until.duration_since(valid_from) > MAX_VALIDITY {
         problems.push("valid_until: more than a year after valid_from".into());
     }
+    if let Some(o) = a
+        .owner
+        .as_ref()
+        .filter(|o| crate::communes::by_insee(o).is_none())
+    {
+        problems.push(format!("owner: {o} is not a commune of the territory"));
+    }
     for (i, c) in communes.iter().enumerate() {
         if crate::communes::by_insee(c).is_none() {
             problems.push(format!(
@@ -389,7 +399,7 @@ pub async fn save_announcement(
                 .and_then(|o| o.published_at)
                 .unwrap_or(valid_from),
         ),
-        hidden: false,
+        hidden: old.as_ref().is_some_and(|o| o.hidden),
         approved_at: approves.then(|| stored_instant(now)),
         approved_by: None,
         created_by: None,
@@ -408,43 +418,86 @@ pub async fn save_announcement(
         .await?
         .ok_or_else(|| ApiError::internal("saving news", "the item vanished"))?;
     tx.commit().await?;
-    super::refresh(state, Some(user.id)).await?;
+    refresh_after(state, user).await;
     Ok(saved)
 }
 
-/// Approves an announcement waiting for it.
+/// Approves an announcement waiting for it. Refused when it changed since `seen` (its
+/// `updated_at` as the approver read it), so that what goes live is what was approved;
+/// `None`: as it is now.
 pub async fn approve(state: &AppState, user: &User, id: &str) -> ApiResult<StoredItem> {
-    let mut item = visible_item(state, user, id).await?;
+    let item = visible_item(state, user, id).await?;
     may_publish(state, user, item.owner.as_ref(), "approve news")?;
     if item.approved_at.is_some() {
         return Ok(item);
     }
-    item.approved_at = Some(stored_instant(Timestamp::now()));
     let mut tx = crate::db::begin_write(&state.db).await?;
-    store::save_item(&mut tx, &item, Some(user.id), Some(user.id)).await?;
+    let done = sqlx::query(
+        "UPDATE news_items SET approved_at = ?3, approved_by = ?4
+         WHERE id = ?1 AND updated_at = ?2 AND approved_at IS NULL",
+    )
+    .bind(id)
+    .bind(&item.updated_at)
+    .bind(stored_instant(Timestamp::now()))
+    .bind(user.id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::conflict(format!(
+            "news item \"{id}\" changed while approving it; read it again"
+        )));
+    }
     tx.commit().await?;
-    super::refresh(state, Some(user.id)).await?;
+    refresh_after(state, user).await;
     visible_item(state, user, id).await
 }
 
-/// Withdraws a news item from the screens (`hidden`), or puts it back.
+/// Withdraws a news item from the screens (`hidden`), or puts it back. Putting an item back
+/// is publishing it again: only for those who may publish.
 pub async fn set_hidden(
     state: &AppState,
     user: &User,
     id: &str,
     hidden: bool,
 ) -> ApiResult<StoredItem> {
-    let mut item = visible_item(state, user, id).await?;
+    let item = visible_item(state, user, id).await?;
     may_write(user, item.owner.as_ref())?;
-    if item.feed.is_some() {
-        may_publish(state, user, item.owner.as_ref(), "withdraw feed items")?;
+    if item.feed.is_some() || !hidden {
+        may_publish(
+            state,
+            user,
+            item.owner.as_ref(),
+            if hidden {
+                "withdraw feed items"
+            } else {
+                "put news back on the screens"
+            },
+        )?;
     }
-    item.hidden = hidden;
     let mut tx = crate::db::begin_write(&state.db).await?;
-    store::save_item(&mut tx, &item, Some(user.id), None).await?;
+    sqlx::query(
+        "UPDATE news_items SET hidden = ?2, updated_by = ?3, updated_at = ?4 WHERE id = ?1",
+    )
+    .bind(id)
+    .bind(hidden)
+    .bind(user.id)
+    .bind(stored_instant(Timestamp::now()))
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
-    super::refresh(state, Some(user.id)).await?;
+    refresh_after(state, user).await;
     visible_item(state, user, id).await
+}
+
+/// Rebuilds the news data set after a committed change. A failure is logged and not
+/// returned: the change is stored, and the schedule's next round rebuilds the set.
+async fn refresh_after(state: &AppState, user: &User) {
+    if let Err(e) = super::refresh(state, Some(user.id)).await {
+        tracing::error!(
+            "news: the data set was not rebuilt after a change: {}",
+            e.message
+        );
+    }
 }
 
 /// Deletes an announcement.
@@ -459,7 +512,7 @@ pub async fn delete_announcement(state: &AppState, user: &User, id: &str) -> Api
     let mut tx = crate::db::begin_write(&state.db).await?;
     store::delete_item(&mut tx, id).await?;
     tx.commit().await?;
-    super::refresh(state, Some(user.id)).await?;
+    refresh_after(state, user).await;
     Ok(())
 }
 
@@ -492,6 +545,13 @@ fn check_feed(user: &User, f: &FeedSettings, communes: &[Insee]) -> ApiResult<()
     range("keep_days", f.keep_days, 1, 365);
     range("max_items", f.max_items, 1, 200);
     range("refresh_minutes", f.refresh_minutes, 5, 10080);
+    if let Some(o) = f
+        .owner
+        .as_ref()
+        .filter(|o| crate::communes::by_insee(o).is_none())
+    {
+        problems.push(format!("owner: {o} is not a commune of the territory"));
+    }
     for (i, c) in communes.iter().enumerate() {
         if crate::communes::by_insee(c).is_none() {
             problems.push(format!(
@@ -542,6 +602,13 @@ pub async fn save_feed(
         (Some(o), _) => o.id.clone(),
         (None, Some(id)) => {
             check_id(id).map_err(|e| ApiError::invalid(format!("id: {e}"), Vec::new()))?;
+            // Its items' ids are the feed's followed by 13 characters, within 64.
+            if id.len() > MAX_FEED_ID {
+                return Err(ApiError::invalid(
+                    format!("id: a feed id has at most {MAX_FEED_ID} characters"),
+                    Vec::new(),
+                ));
+            }
             id.clone()
         }
         (None, None) => make_id(&f.name),
@@ -572,12 +639,13 @@ pub async fn save_feed(
         )));
     }
     store::save_feed(&mut tx, &feed, user.id).await?;
+    store::apply_feed_settings(&mut tx, &feed).await?;
     let saved = store::feed(&mut tx, &new_id)
         .await?
         .ok_or_else(|| ApiError::internal("saving a feed", "the feed vanished"))?;
     tx.commit().await?;
     // Its communes or name may have changed what its items say on screen.
-    super::refresh(state, Some(user.id)).await?;
+    refresh_after(state, user).await;
     Ok(saved)
 }
 
@@ -588,7 +656,7 @@ pub async fn delete_feed(state: &AppState, user: &User, id: &str) -> ApiResult<(
     let mut tx = crate::db::begin_write(&state.db).await?;
     store::delete_feed(&mut tx, id).await?;
     tx.commit().await?;
-    super::refresh(state, Some(user.id)).await?;
+    refresh_after(state, user).await;
     Ok(())
 }
 

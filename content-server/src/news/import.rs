@@ -60,28 +60,28 @@ enum Fetched {
 fn client() -> Result<&'static reqwest::Client, String> {
     static CLIENT: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
     CLIENT
-        .get_or_init(|| {
-            let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-            let verifier =
-                rustls_platform_verifier::Verifier::new(std::sync::Arc::clone(&provider))
-                    .map_err(|e| format!("system certificates: {e}"))?;
-            let tls = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map_err(|e| e.to_string())?
-                .dangerous()
-                .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
-                .with_no_client_auth();
-            reqwest::Client::builder()
-                .tls_backend_preconfigured(tls)
-                .connect_timeout(Duration::from_secs(10))
-                .timeout(FETCH_TIMEOUT)
-                .redirect(reqwest::redirect::Policy::limited(5))
-                .user_agent(concat!("beffroi-server/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| e.to_string())
-        })
+        .get_or_init(|| builder()?.build().map_err(|e| e.to_string()))
         .as_ref()
         .map_err(Clone::clone)
+}
+
+/// The settings both clients share.
+fn builder() -> Result<reqwest::ClientBuilder, String> {
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls_platform_verifier::Verifier::new(std::sync::Arc::clone(&provider))
+        .map_err(|e| format!("system certificates: {e}"))?;
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
+        .with_no_client_auth();
+    Ok(reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(FETCH_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .user_agent(concat!("beffroi-server/", env!("CARGO_PKG_VERSION"))))
 }
 
 /// Fetches `url`, conditionally on the validators of the last fetch.
@@ -150,8 +150,11 @@ async fn read_body(
     Ok(bytes)
 }
 
-/// The most pictures fetched per import (the others at the next ones).
+/// The most pictures fetched per feed and round (the others at the next ones).
 const PICTURES_PER_IMPORT: i64 = 20;
+
+/// How long a round spends on one feed's pictures at most.
+const PICTURES_TIME: Duration = Duration::from_secs(60);
 
 /// Fetches the pictures the feed's entries name and that were not tried yet: each is
 /// checked like an upload (type, size, complete decode) and becomes the item's picture. A
@@ -168,7 +171,12 @@ pub(super) async fn fetch_pictures(state: &AppState, feed: &str) -> ApiResult<bo
     .fetch_all(&state.db)
     .await?;
     let mut got = false;
+    let started = std::time::Instant::now();
     for (id, url) in wanted {
+        // A feed of slow pictures must not hold the schedule: the rest at the next round.
+        if started.elapsed() > PICTURES_TIME {
+            break;
+        }
         let picture = match picture(state, &url).await {
             Ok(sha) => {
                 got = true;
@@ -191,9 +199,45 @@ pub(super) async fn fetch_pictures(state: &AppState, feed: &str) -> ApiResult<bo
     Ok(got)
 }
 
+/// The client pictures are fetched with: like [`client`], but reaching only public
+/// addresses (see [`super::guard`]) unless `private` allows others.
+fn picture_client(private: bool) -> Result<&'static reqwest::Client, String> {
+    static CLIENTS: [OnceLock<Result<reqwest::Client, String>>; 2] =
+        [OnceLock::new(), OnceLock::new()];
+    CLIENTS[usize::from(private)]
+        .get_or_init(|| {
+            let mut b = builder()?;
+            if !private {
+                b = b
+                    .dns_resolver(std::sync::Arc::new(super::guard::PublicOnly))
+                    .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                        match super::guard::literal_refusal(attempt.url()) {
+                            Some(refusal) => attempt.error(refusal),
+                            None if attempt.previous().len() >= 5 => {
+                                attempt.error("too many redirects")
+                            }
+                            None => attempt.follow(),
+                        }
+                    }));
+            }
+            b.build().map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
 /// Fetches the picture at `url`, checks it like an upload and stores it; its address.
 async fn picture(state: &AppState, url: &str) -> Result<Sha256, String> {
-    let client = client().map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+    let private = state.settings.feed_pictures_private;
+    if !private
+        && let Some(refusal) = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| super::guard::literal_refusal(&u))
+    {
+        return Err(refusal);
+    }
+    let client =
+        picture_client(private).map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
     let limit = usize::try_from(state.settings.max_upload_bytes).unwrap_or(usize::MAX);
     let mut response = client
         .get(url)
@@ -334,6 +378,11 @@ async fn merge(
     let now = Timestamp::now();
     let known = store::feed_items(tx, &f.id).await?;
     let lang: Lang = f.lang.parse().unwrap_or_else(|_| Lang::fr());
+    // Only the feed's newest `max_items` entries (undated ones in the feed's order, after
+    // the dated): importing more only to prune them would make every import a change.
+    let mut entries: Vec<&FeedItem> = entries.iter().collect();
+    entries.sort_by_key(|e| std::cmp::Reverse(e.published_at));
+    entries.truncate(usize::try_from(f.max_items).unwrap_or(usize::MAX));
     let mut seen = std::collections::BTreeSet::new();
     for e in entries {
         let id = item_id(&f.id, &e.key);
@@ -397,18 +446,7 @@ async fn merge(
         }
         store::save_item(tx, &item, None, None).await?;
     }
-    // The newest `max_items` stay (undated ones by when they were first seen).
-    let dropped = sqlx::query(
-        "DELETE FROM news_items WHERE feed_id = ?1 AND id NOT IN (
-            SELECT id FROM news_items WHERE feed_id = ?1
-            ORDER BY coalesce(published_at, created_at) DESC, id LIMIT ?2)",
-    )
-    .bind(&f.id)
-    .bind(i64::from(f.max_items))
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    report.dropped = u32::try_from(dropped).unwrap_or(u32::MAX);
+    report.dropped = store::prune_feed(tx, &f.id, f.max_items).await?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 pub mod dataset;
 pub mod edit;
 pub mod feed;
+pub mod guard;
 pub mod html;
 pub mod import;
 pub mod refresh;

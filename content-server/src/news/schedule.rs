@@ -33,12 +33,17 @@ async fn round(state: &AppState) -> crate::api::error::ApiResult<()> {
     let mut conn = state.db.acquire().await?;
     let feeds = store::feeds(&mut conn).await?;
     drop(conn);
+    // One feed's failure (its report says why) never holds up the others.
     for f in feeds.iter().filter(|f| due(f, now)) {
-        import::run(state, &f.id, Trigger::Schedule, None, None).await?;
+        if let Err(e) = import::run(state, &f.id, Trigger::Schedule, None, None).await {
+            tracing::error!("news feed {}: {}", f.id, e.message);
+        }
     }
     // The pictures of entries imported since (by the schedule, a file or on demand).
     for f in &feeds {
-        import::fetch_pictures(state, &f.id).await?;
+        if let Err(e) = import::fetch_pictures(state, &f.id).await {
+            tracing::error!("news feed {}: pictures: {}", f.id, e.message);
+        }
     }
     super::refresh::refresh(state, None).await?;
     Ok(())

@@ -283,7 +283,8 @@ pub async fn save_item(
             approved_at = excluded.approved_at,
             approved_by = CASE WHEN excluded.approved_at IS NULL THEN NULL
                 ELSE coalesce(excluded.approved_by, news_items.approved_by) END,
-            updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            updated_by = excluded.updated_by, updated_at = excluded.updated_at
+         WHERE news_items.feed_id IS excluded.feed_id",
     )
     .bind(&item.id)
     .bind(&item.feed)
@@ -409,6 +410,47 @@ pub async fn save_feed(
     Ok(())
 }
 
+/// Keeps the newest `max_items` items of `feed` (undated ones by when they were first
+/// seen); returns how many were removed.
+pub async fn prune_feed(
+    db: &mut SqliteConnection,
+    feed: &str,
+    max_items: u32,
+) -> Result<u32, sqlx::Error> {
+    let dropped = sqlx::query(
+        "DELETE FROM news_items WHERE feed_id = ?1 AND id NOT IN (
+            SELECT id FROM news_items WHERE feed_id = ?1
+            ORDER BY coalesce(published_at, created_at) DESC, id LIMIT ?2)",
+    )
+    .bind(feed)
+    .bind(i64::from(max_items))
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(u32::try_from(dropped).unwrap_or(u32::MAX))
+}
+
+/// Applies a feed's settings to the items it already has: its owner, how long they show
+/// (`keep_days` after their date, or after they were first seen), how many are kept.
+pub async fn apply_feed_settings(
+    db: &mut SqliteConnection,
+    f: &StoredFeed,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE news_items SET owner = ?2,
+            valid_until = strftime('%Y-%m-%dT%H:%M:%SZ', coalesce(published_at, created_at),
+                '+' || ?3 || ' days')
+         WHERE feed_id = ?1",
+    )
+    .bind(&f.id)
+    .bind(f.owner.as_ref().map(Insee::as_str))
+    .bind(i64::from(f.keep_days))
+    .execute(&mut *db)
+    .await?;
+    prune_feed(db, &f.id, f.max_items).await?;
+    Ok(())
+}
+
 /// Removes a feed and its items; true when it existed.
 pub async fn delete_feed(db: &mut SqliteConnection, id: &str) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM news_feeds WHERE id = ?1")
@@ -470,10 +512,23 @@ pub async fn record_import(
     .bind(i64::from(r.skipped))
     .bind(i64::from(r.dropped))
     .bind(&r.error)
+    .execute(&mut *db)
+    .await?;
+    // The latest reports are what the officer reads; a feed fetched every few minutes
+    // must not grow the database for ever.
+    sqlx::query(
+        "DELETE FROM news_imports WHERE feed_id = ?1 AND id NOT IN (
+            SELECT id FROM news_imports WHERE feed_id = ?1 ORDER BY id DESC LIMIT ?2)",
+    )
+    .bind(&r.feed)
+    .bind(KEPT_REPORTS)
     .execute(db)
     .await?;
     Ok(())
 }
+
+/// Import reports kept per feed.
+pub const KEPT_REPORTS: i64 = 200;
 
 /// The latest `limit` import reports of `feed`, newest first.
 pub async fn imports(
