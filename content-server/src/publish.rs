@@ -536,6 +536,26 @@ pub(crate) async fn store_manifest(
     Ok(Some(m.version))
 }
 
+/// The outcome of [`store_manifest`] when rebuilding outside a publish (an alert or a data
+/// set change): a screen whose published state cannot be rebuilt (a rendition missing)
+/// keeps its manifest, with an error in the log naming `cause`; other errors stop.
+pub(crate) fn kept_when_unbuildable(
+    stored: ApiResult<Option<String>>,
+    cause: &str,
+    screen: &str,
+) -> ApiResult<Option<String>> {
+    match stored {
+        Err(e) if e.status == axum::http::StatusCode::UNPROCESSABLE_ENTITY => {
+            tracing::error!(
+                "{cause}: the manifest of screen {screen} cannot be rebuilt, it keeps the old one: {}",
+                e.message
+            );
+            Ok(None)
+        }
+        other => other,
+    }
+}
+
 /// The renditions already made (by a publish) that `screens` of `s` use.
 pub(crate) async fn renditions_made(
     tx: &mut SqliteConnection,
@@ -631,18 +651,9 @@ pub async fn refresh_for_alert(
             publication,
         )
         .await;
-        match stored {
-            Ok(Some(version)) => {
-                out.manifests.insert(screen.clone(), version);
-            }
-            Ok(None) => {}
-            Err(e) if e.status == axum::http::StatusCode::UNPROCESSABLE_ENTITY => {
-                tracing::error!(
-                    "alert {alert_id}: the manifest of screen {screen} cannot be rebuilt, it keeps the old one: {}",
-                    e.message
-                );
-            }
-            Err(e) => return Err(e),
+        if let Some(version) = kept_when_unbuildable(stored, &format!("alert {alert_id}"), screen)?
+        {
+            out.manifests.insert(screen.clone(), version);
         }
         if let Some(a) = pushed {
             out.pushes

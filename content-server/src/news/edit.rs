@@ -288,26 +288,7 @@ async fn check_announcement(
     if valid_until.duration_since(valid_from) > MAX_VALIDITY {
         problems.push("valid_until: more than a year after valid_from".into());
     }
-    if let Some(o) = a
-        .owner
-        .as_ref()
-        .filter(|o| crate::communes::by_insee(o).is_none())
-    {
-        problems.push(format!("owner: {o} is not a commune of the territory"));
-    }
-    for (i, c) in communes.iter().enumerate() {
-        if crate::communes::by_insee(c).is_none() {
-            problems.push(format!(
-                "communes[{i}]: {c} is not a commune of the territory"
-            ));
-        } else if a.owner.is_some() && !user.edits(Some(c)) {
-            problems.push(format!(
-                "communes[{i}]: {} may not write news for {}",
-                user.username,
-                owner_words(Some(c))
-            ));
-        }
-    }
+    commune_problems(user, a.owner.as_ref(), communes, &mut problems);
     if let Some(sha) = &a.image {
         let owners: Vec<Option<String>> =
             sqlx::query_scalar("SELECT owner FROM media WHERE sha256 = ?1")
@@ -327,14 +308,7 @@ async fn check_announcement(
             ));
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            format!("the announcement is not valid: {}", problems[0]),
-            problems,
-        ))
-    }
+    verdict("announcement", problems)
 }
 
 /// Writes an announcement: a new one when `id` is `None`, else the edit of announcement
@@ -545,11 +519,30 @@ fn check_feed(user: &User, f: &FeedSettings, communes: &[Insee]) -> ApiResult<()
     range("keep_days", f.keep_days, 1, 365);
     range("max_items", f.max_items, 1, 200);
     range("refresh_minutes", f.refresh_minutes, 5, 10080);
-    if let Some(o) = f
-        .owner
-        .as_ref()
-        .filter(|o| crate::communes::by_insee(o).is_none())
-    {
+    commune_problems(user, f.owner.as_ref(), communes, &mut problems);
+    verdict("feed", problems)
+}
+
+/// Every problem found in a `what`, or none.
+fn verdict(what: &str, problems: Vec<String>) -> ApiResult<()> {
+    match problems.first() {
+        None => Ok(()),
+        Some(first) => Err(ApiError::invalid(
+            format!("the {what} is not valid: {first}"),
+            problems,
+        )),
+    }
+}
+
+/// The problems of an owner and of the communes concerned: each must be of the territory,
+/// and for a commune's item one `user` writes for.
+fn commune_problems(
+    user: &User,
+    owner: Option<&Insee>,
+    communes: &[Insee],
+    problems: &mut Vec<String>,
+) {
+    if let Some(o) = owner.filter(|o| crate::communes::by_insee(o).is_none()) {
         problems.push(format!("owner: {o} is not a commune of the territory"));
     }
     for (i, c) in communes.iter().enumerate() {
@@ -557,21 +550,13 @@ fn check_feed(user: &User, f: &FeedSettings, communes: &[Insee]) -> ApiResult<()
             problems.push(format!(
                 "communes[{i}]: {c} is not a commune of the territory"
             ));
-        } else if f.owner.is_some() && !user.edits(Some(c)) {
+        } else if owner.is_some() && !user.edits(Some(c)) {
             problems.push(format!(
                 "communes[{i}]: {} may not write news for {}",
                 user.username,
                 owner_words(Some(c))
             ));
         }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            format!("the feed is not valid: {}", problems[0]),
-            problems,
-        ))
     }
 }
 

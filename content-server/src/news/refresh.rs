@@ -143,19 +143,8 @@ async fn rebuild(
             publication,
         )
         .await;
-        match stored {
-            Ok(Some(version)) => {
-                changed.insert(screen.clone(), version);
-            }
-            Ok(None) => {}
-            // A screen whose published state lacks a rendition keeps its manifest.
-            Err(e) if e.status == axum::http::StatusCode::UNPROCESSABLE_ENTITY => {
-                tracing::error!(
-                    "news: the manifest of screen {screen} cannot be rebuilt, it keeps the old one: {}",
-                    e.message
-                );
-            }
-            Err(e) => return Err(e),
+        if let Some(version) = publish::kept_when_unbuildable(stored, "news", screen)? {
+            changed.insert(screen.clone(), version);
         }
     }
     if changed.is_empty() {
