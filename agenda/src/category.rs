@@ -9,13 +9,26 @@ const STEMS: &[(EventCategory, &[&str])] = &[
     (
         EventCategory::Market,
         &[
-            "marche", "market", "brocante", "braderie", "vide-grenier", "videgrenier",
-            "vide grenier", "bourse", "foire", "fair", "salon", "fleamarket", "flea",
+            "marche",
+            "market",
+            "brocante",
+            "braderie",
+            "vide-grenier",
+            "videgrenier",
+            "vide grenier",
+            "bourse",
+            "foire",
+            "fair",
+            "salon",
+            "fleamarket",
+            "flea",
         ],
     ),
     (
         EventCategory::Concert,
-        &["concert", "musique", "music", "chorale", "harmonie", "fanfare", "recital"],
+        &[
+            "concert", "musique", "music", "chorale", "harmonie", "fanfare", "recital",
+        ],
     ),
     (
         EventCategory::Exhibition,
@@ -27,7 +40,17 @@ const STEMS: &[(EventCategory, &[&str])] = &[
     ),
     (
         EventCategory::Theatre,
-        &["theatre", "theater", "spectacle", "show", "cirque", "circus", "danse", "dance", "conte"],
+        &[
+            "theatre",
+            "theater",
+            "spectacle",
+            "show",
+            "cirque",
+            "circus",
+            "danse",
+            "dance",
+            "conte",
+        ],
     ),
     (
         EventCategory::GuidedTour,
@@ -35,41 +58,120 @@ const STEMS: &[(EventCategory, &[&str])] = &[
     ),
     (
         EventCategory::Nature,
-        &["nature", "randonnee", "rando", "balade", "hike", "hiking", "walk", "sortie", "jardin", "garden"],
+        &[
+            "nature",
+            "randonnee",
+            "rando",
+            "balade",
+            "hike",
+            "hiking",
+            "walk",
+            "sortie",
+            "jardin",
+            "garden",
+        ],
     ),
     (
         EventCategory::Sport,
-        &["sport", "course", "run", "trail", "marathon", "tournoi", "tournament", "match", "velo", "cycl", "football", "tennis", "petanque"],
+        &[
+            "sport",
+            "course",
+            "run",
+            "trail",
+            "marathon",
+            "tournoi",
+            "tournament",
+            "match",
+            "velo",
+            "cycl",
+            "football",
+            "tennis",
+            "petanque",
+        ],
     ),
     (
         EventCategory::Workshop,
-        &["atelier", "workshop", "stage", "cours", "class", "initiation", "formation"],
+        &[
+            "atelier",
+            "workshop",
+            "stage",
+            "cours",
+            "class",
+            "initiation",
+            "formation",
+        ],
     ),
     (
         EventCategory::Conference,
-        &["conference", "talk", "reunion", "meeting", "debat", "debate", "rencontre", "lecture", "colloque"],
+        &[
+            "conference",
+            "talk",
+            "reunion",
+            "meeting",
+            "debat",
+            "debate",
+            "rencontre",
+            "lecture",
+            "colloque",
+        ],
     ),
     (
         EventCategory::Family,
-        &["enfant", "famille", "family", "children", "kids", "jeune public", "jeunesse"],
+        &[
+            "enfant",
+            "famille",
+            "family",
+            "children",
+            "kids",
+            "jeune public",
+            "jeunesse",
+        ],
     ),
     (
         EventCategory::Festival,
-        &["fete", "festival", "ducasse", "kermesse", "carnaval", "carnival", "feast", "celebration", "bal", "feu d'artifice", "fireworks"],
+        &[
+            "fete",
+            "festival",
+            "ducasse",
+            "kermesse",
+            "carnaval",
+            "carnival",
+            "feast",
+            "celebration",
+            "bal",
+            "feu d'artifice",
+            "fireworks",
+        ],
     ),
 ];
 
 /// The category that the words suggest, else [`EventCategory::Other`].
 pub fn from_words<'a>(words: impl IntoIterator<Item = &'a str>) -> EventCategory {
-    let words: Vec<String> = words.into_iter().map(fold).collect();
+    let words: Vec<String> = words.into_iter().map(spaced).collect();
+    // A stem counts at the start of a word only: "tour" is in "Tour de France", not in
+    // "mB-onTour".
     STEMS
         .iter()
         .find(|(_, stems)| {
             words
                 .iter()
-                .any(|w| stems.iter().any(|stem| w.contains(stem)))
+                .any(|w| stems.iter().any(|stem| w.contains(&spaced(stem))))
         })
         .map_or(EventCategory::Other, |(category, _)| *category)
+}
+
+/// `text` folded, each run of other characters than letters and digits one space, with a
+/// space in front: " vide grenier".
+fn spaced(text: &str) -> String {
+    let mut out = String::from(" ");
+    for c in fold(text).chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    out
 }
 
 /// Lowercase without the accents of French (so that "Fête" and "fete" match).
@@ -99,10 +201,20 @@ mod tests {
         assert_eq!(from_words(["Marché de Noël"]), EventCategory::Market);
         assert_eq!(from_words(["Fête de la musique"]), EventCategory::Concert);
         assert_eq!(from_words(["Ducasse"]), EventCategory::Festival);
-        assert_eq!(from_words(["", "Randonnée pédestre"]), EventCategory::Nature);
+        assert_eq!(
+            from_words(["", "Randonnée pédestre"]),
+            EventCategory::Nature
+        );
         assert_eq!(from_words(["Guided tour"]), EventCategory::GuidedTour);
         assert_eq!(from_words(["VIDE-GRENIER"]), EventCategory::Market);
         assert_eq!(from_words(["Assemblée générale"]), EventCategory::Other);
         assert_eq!(from_words(Vec::<&str>::new()), EventCategory::Other);
+        // Stems start words.
+        assert_eq!(from_words(["mB-onTour: repairCafé"]), EventCategory::Other);
+        assert_eq!(
+            from_words(["Exposition de peinture"]),
+            EventCategory::Exhibition
+        );
+        assert_eq!(from_words(["Feu d'artifice"]), EventCategory::Festival);
     }
 }

@@ -5,9 +5,11 @@
 //! crate reads (the timing as JSON, so that the occurrences can be expanded again as days go
 //! by) and turns the occurrences into the events data set.
 
+pub mod apidae;
 pub mod category;
 pub mod datatourisme;
 pub mod ical;
+mod json;
 pub mod openagenda;
 mod timing;
 
@@ -29,7 +31,7 @@ pub const MAX_OCCURRENCES: usize = 200;
 pub struct Read {
     /// Events read, in file order; `source_id`s are unique (a later duplicate is a problem).
     pub events: Vec<SourceEvent>,
-    /// Items skipped, each with why.
+    /// Items (or parts of items: one bad date of an event still read) skipped, each with why.
     pub problems: Vec<ItemProblem>,
 }
 

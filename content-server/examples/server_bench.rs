@@ -8,6 +8,10 @@
 //!    sending `POST /api/v1/news` (the news data set rebuilt, every manifest rebuilt) to
 //!    each player receiving the event, as a ratio to the publish of (2); and the import of a
 //!    200-entry feed file.
+//! 4. Agenda → `manifest` event latency, same players (their playlist has an agenda): from
+//!    sending `POST /api/v1/events` (occurrences expanded, events data set and every
+//!    manifest rebuilt) to each player receiving the event, as a ratio to the publish; and
+//!    the import of a 500-event iCalendar file (half of them weekly series with exceptions).
 //!
 //! `scripts/bench-server` installs wrk and nginx and runs this in release mode.
 //! Usage: `server_bench [--clients N] [--publishes N] [--seconds S]`.
@@ -159,6 +163,16 @@ async fn run(a: Args) {
     )
     .await;
     feed_import(&url, &admin).await;
+    events_latency(
+        &url,
+        &admin,
+        &mut events,
+        devices.len(),
+        a.publishes,
+        publish_p50,
+    )
+    .await;
+    calendar_import(&url, &admin).await;
 }
 
 /// A percentile of sorted values.
@@ -169,7 +183,8 @@ fn pct(v: &[f64], p: f64) -> f64 {
 fn playlist(title: &str) -> Value {
     json!({ "name": "Accueil", "items": [
         { "id": "a", "duration_ms": 8000, "kind": "text", "title": { "fr": title } },
-        { "id": "titres", "duration_ms": 30000, "kind": "ticker", "source": "news" }
+        { "id": "titres", "duration_ms": 30000, "kind": "ticker", "source": "news" },
+        { "id": "agenda", "duration_ms": 10000, "kind": "events", "days": 7, "max": 4 }
     ]})
 }
 
@@ -527,6 +542,105 @@ async fn feed_import(url: &str, admin: &reqwest::Client) {
         println!(
             "feed import, 200 entries ({} KiB), {round}: {ms:.0} ms ({} added, {} unchanged)",
             body.len() >> 10,
+            report["added"],
+            report["unchanged"]
+        );
+    }
+}
+
+/// Writes `n` events in Fruges; prints the event → manifest event latency at every player,
+/// and the request's p50 against the publish's.
+async fn events_latency(
+    url: &str,
+    admin: &reqwest::Client,
+    rx: &mut Events,
+    players: usize,
+    n: usize,
+    publish_p50: f64,
+) {
+    let day = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+        .date()
+        .tomorrow()
+        .unwrap();
+    let mut latencies = Vec::new();
+    let mut request_ms = Vec::new();
+    for i in 1..=n {
+        let t0 = Instant::now();
+        post(
+            admin,
+            url,
+            "/api/v1/events",
+            &json!({ "id": format!("evenement-{i}"), "title": { "fr": format!("Concert {i}") },
+                "dates": [{ "start": format!("{day}T20:00"), "end": format!("{day}T22:00") }],
+                "commune": "62364", "category": "concert" }),
+        )
+        .await;
+        request_ms.push(t0.elapsed().as_secs_f64() * 1000.0);
+        let got = arrivals(rx, players, t0, |_| true, &mut latencies).await;
+        if got < players {
+            println!("events: only {got} of {players} players got event {i}");
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    request_ms.sort_by(f64::total_cmp);
+    println!(
+        "events: {n} events × {players} players: event→manifest event p50 {:.1} ms, p99 {:.1} ms; the request itself p50 {:.1} ms = {:.2}× a publish's",
+        pct(&latencies, 0.5),
+        pct(&latencies, 0.99),
+        pct(&request_ms, 0.5),
+        pct(&request_ms, 0.5) / publish_p50,
+    );
+}
+
+/// Imports a 500-event iCalendar file (250 one-off events, 250 weekly series with an
+/// EXDATE and a moved instance each) into a new source, then the same file again.
+async fn calendar_import(url: &str, admin: &reqwest::Client) {
+    post(
+        admin,
+        url,
+        "/api/v1/events/sources",
+        &json!({ "id": "bench", "name": "Agenda", "format": "ical", "commune": "62364" }),
+    )
+    .await;
+    let paris = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
+    let today = jiff::Timestamp::now().to_zoned_datetime(paris).date();
+    let day = |n: i64| {
+        today
+            .checked_add(jiff::Span::new().days(n))
+            .unwrap()
+            .strftime("%Y%m%d")
+            .to_string()
+    };
+    let mut cal = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-TIMEZONE:Europe/Paris\r\n");
+    for i in 0..250 {
+        let d = day(i % 60);
+        cal.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:one-{i}\r\nSUMMARY:Soirée n° {i}\r\nLOCATION:Salle des fêtes\\, 62310 Fruges\r\nDTSTART;TZID=Europe/Paris:{d}T200000\r\nDTEND;TZID=Europe/Paris:{d}T230000\r\nEND:VEVENT\r\n"
+        ));
+    }
+    for i in 0..250 {
+        let (first, skipped, moved) = (day(i % 7), day(i % 7 + 14), day(i % 7 + 21));
+        cal.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:weekly-{i}\r\nSUMMARY:Atelier n° {i}\r\nCATEGORIES:Atelier\r\nDTSTART;TZID=Europe/Paris:{first}T140000\r\nDTEND;TZID=Europe/Paris:{first}T160000\r\nRRULE:FREQ=WEEKLY\r\nEXDATE;TZID=Europe/Paris:{skipped}T140000\r\nEND:VEVENT\r\n\
+             BEGIN:VEVENT\r\nUID:weekly-{i}\r\nRECURRENCE-ID;TZID=Europe/Paris:{moved}T140000\r\nSUMMARY:Atelier n° {i}\r\nDTSTART;TZID=Europe/Paris:{moved}T160000\r\nDTEND;TZID=Europe/Paris:{moved}T180000\r\nEND:VEVENT\r\n"
+        ));
+    }
+    cal.push_str("END:VCALENDAR\r\n");
+    for round in ["first import", "same file again"] {
+        let t0 = Instant::now();
+        let r = admin
+            .post(format!("{url}/api/v1/events/sources/bench/import"))
+            .header("content-type", "text/calendar")
+            .body(cal.clone())
+            .send()
+            .await
+            .unwrap();
+        let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        let report: Value = r.json().await.unwrap();
+        println!(
+            "agenda import, 500 events ({} KiB, 250 weekly series), {round}: {ms:.0} ms ({} added, {} unchanged)",
+            cal.len() >> 10,
             report["added"],
             report["unchanged"]
         );

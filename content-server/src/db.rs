@@ -77,3 +77,54 @@ pub async fn ping(pool: &SqlitePool) -> Result<(), DbError> {
     sqlx::query("SELECT 1").execute(pool).await?;
     Ok(())
 }
+
+/// Reading and writing the columns that several tables share in form: JSON texts, RFC 3339
+/// instants, owner communes.
+pub(crate) mod cols {
+    use beffroi_protocol::ids::Insee;
+    use jiff::Timestamp;
+    use serde::Serialize;
+    use sqlx::Row;
+    use sqlx::sqlite::SqliteRow;
+
+    /// A column that does not hold what it should (named in `e`).
+    pub(crate) fn bad(e: impl std::fmt::Display) -> sqlx::Error {
+        sqlx::Error::Decode(e.to_string().into())
+    }
+
+    /// A JSON column read into `T`.
+    pub(crate) fn json_col<T: serde::de::DeserializeOwned>(
+        r: &SqliteRow,
+        column: &str,
+    ) -> Result<T, sqlx::Error> {
+        let text: String = r.try_get(column)?;
+        serde_json::from_str(&text).map_err(|e| bad(format!("{column}: {e}")))
+    }
+
+    /// An optional RFC 3339 instant.
+    pub(crate) fn instant_col(
+        r: &SqliteRow,
+        column: &str,
+    ) -> Result<Option<Timestamp>, sqlx::Error> {
+        let text: Option<String> = r.try_get(column)?;
+        text.map(|t| t.parse().map_err(|e| bad(format!("{column}: {e}"))))
+            .transpose()
+    }
+
+    /// The `owner` column: a commune, or `None` for the intercommunality.
+    pub(crate) fn owner_col(r: &SqliteRow) -> Result<Option<Insee>, sqlx::Error> {
+        insee_col(r, "owner")
+    }
+
+    /// An optional INSEE code.
+    pub(crate) fn insee_col(r: &SqliteRow, column: &str) -> Result<Option<Insee>, sqlx::Error> {
+        let code: Option<String> = r.try_get(column)?;
+        code.map(|o| o.parse().map_err(|e| bad(format!("{column}: {e}"))))
+            .transpose()
+    }
+
+    /// `v` as the JSON text stored.
+    pub(crate) fn json_text<T: Serialize>(v: &T) -> String {
+        serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+    }
+}

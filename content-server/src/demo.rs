@@ -11,6 +11,7 @@
 //! pictures (the belfry at sunset, the market, a Christmas market poster) are drawn by the
 //! `pictures` submodule, from shapes.
 
+mod agenda;
 mod pictures;
 pub mod seed;
 
@@ -113,6 +114,8 @@ pub struct DemoBundle {
     pub blobs: Vec<Vec<u8>>,
     /// The image blobs, in the order of the manifest's `assets`.
     pub assets: Vec<Vec<u8>>,
+    /// The market picture (also a poster for the demo's markets).
+    pub market_picture: Sha256,
 }
 
 impl DemoBundle {
@@ -268,6 +271,7 @@ pub fn demo_content(at: Timestamp) -> Result<DemoBundle, DemoError> {
         },
         blobs: vec![events_blob, waste_blob, news_blob, catalogue_blob],
         assets: drawn.iter().map(|p| p.bytes.clone()).collect(),
+        market_picture: art.market,
     })
 }
 

@@ -18,14 +18,14 @@ use beffroi_protocol::data::catalogue::Catalogue;
 use beffroi_protocol::data::events::EventsData;
 use beffroi_protocol::data::news::NewsData;
 use beffroi_protocol::data::waste::WasteData;
-use beffroi_protocol::ids::Sha256;
+use beffroi_protocol::ids::{Insee, Sha256};
 use beffroi_protocol::manifest::{AssetRef, DataRefs, Manifest};
 use jiff::Timestamp;
 use sqlx::{Row, SqliteConnection};
 
 use crate::alerts;
 use crate::api::error::{ApiError, ApiResult};
-use crate::model::manifest::{self as build, DataSets, PixelBox};
+use crate::model::manifest::{self as build, DataImage, DataSets, PixelBox};
 use crate::model::snapshot::Snapshot;
 use crate::model::store::{self, ObjectRow};
 use crate::model::{Kind, Side};
@@ -45,9 +45,9 @@ pub struct Outcome {
     pub screens: BTreeMap<String, String>,
 }
 
-/// Stores the data sets as blobs and returns their references: events, waste and the
-/// catalogue (so far empty) and an empty news data set, which `news::refresh` replaces with
-/// the stored news once the server state exists.
+/// Stores the data sets as blobs and returns their references: waste and the catalogue (so
+/// far empty) and empty events and news data sets, which `events::refresh` and
+/// `news::refresh` replace with the stored ones once the server state exists.
 pub async fn store_data_sets(
     state_blobs: &crate::blobs::Blobs,
     db: &sqlx::SqlitePool,
@@ -61,6 +61,7 @@ pub async fn store_data_sets(
     Ok(DataSets {
         refs,
         news_images: Vec::new(),
+        event_images: Vec::new(),
     })
 }
 
@@ -694,4 +695,134 @@ impl AlertRefresh {
         }
         delivered
     }
+}
+
+/// What a refresh did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Refreshed {
+    /// The data set changed (its new hash), or `None` when it was already current.
+    pub data_set: Option<Sha256>,
+    /// Screens whose manifest changed, with their new version.
+    pub screens: BTreeMap<String, String>,
+}
+
+/// Stores the manifests of every screen rebuilt with `next` under a new publication number,
+/// makes `next` the data sets in force, commits, and pushes the changed manifests.
+/// `data_set` names the data set that changed (`news`, `events`) in the publication.
+pub(crate) async fn rebuild_with_data_sets(
+    state: &AppState,
+    next: &DataSets,
+    current: &DataSets,
+    user: Option<i64>,
+    now: Timestamp,
+    data_set: &'static str,
+) -> ApiResult<BTreeMap<String, String>> {
+    let mut conn = state.db.acquire().await?;
+    let rows = store::all(&mut conn).await?;
+    let media = store::media(&mut conn).await?;
+    drop(conn);
+    let s = Snapshot::build(&rows, Side::Published, media)
+        .map_err(|e| ApiError::internal("reading objects", e))?;
+    let screens: BTreeSet<String> = s.screens.keys().cloned().collect();
+
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let made = renditions_made(&mut tx, &s, &screens).await?;
+    let asset =
+        |sha: &Sha256, b: PixelBox| -> Option<AssetRef> { made.get(&(sha.clone(), b)).cloned() };
+    let publication = sqlx::query(
+        "INSERT INTO publications (at, user_id, objects, screens_changed, data_set)
+         VALUES (?1, ?2, 0, 0, ?3)",
+    )
+    .bind(now.to_string())
+    .bind(user)
+    .bind(data_set)
+    .execute(&mut *tx)
+    .await?
+    .last_insert_rowid();
+    let live = alerts::live(&mut tx, now).await?;
+    let mut changed = BTreeMap::new();
+    for screen in &screens {
+        let old = old_manifest(&mut tx, screen).await?;
+        let screen_alerts = alerts::for_screen(
+            &live,
+            &s,
+            screen,
+            &old.as_ref().map(|o| o.alerts.clone()).unwrap_or_default(),
+        );
+        let stored = store_manifest(
+            &mut tx,
+            &s,
+            screen,
+            &asset,
+            next,
+            screen_alerts,
+            old.as_ref(),
+            now,
+            publication,
+        )
+        .await;
+        if let Some(version) = kept_when_unbuildable(stored, data_set, screen)? {
+            changed.insert(screen.clone(), version);
+        }
+    }
+    if changed.is_empty() {
+        sqlx::query("DELETE FROM publications WHERE id = ?1")
+            .bind(publication)
+            .execute(&mut *tx)
+            .await?;
+    } else {
+        sqlx::query("UPDATE publications SET screens_changed = ?2 WHERE id = ?1")
+            .bind(publication)
+            .bind(changed.len() as i64)
+            .execute(&mut *tx)
+            .await?;
+    }
+    set_data_sets(state, next.clone());
+    if let Err(e) = tx.commit().await {
+        set_data_sets(state, current.clone());
+        return Err(e.into());
+    }
+    for (screen, version) in &changed {
+        state.hub.manifest(screen, version, publication);
+    }
+    Ok(changed)
+}
+
+fn set_data_sets(state: &AppState, data: DataSets) {
+    *state
+        .data_sets
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = data;
+}
+
+/// The renditions of a data set's pictures made for `pbox` (made now when missing), each
+/// with the communes of the items using it, and the original → rendition swap. A picture
+/// that cannot be made (a bug, or a blob lost) is left out: its items go without.
+pub(crate) async fn data_images(
+    state: &AppState,
+    originals: &BTreeMap<Sha256, Vec<Insee>>,
+    pbox: PixelBox,
+    data_set: &str,
+) -> (Vec<DataImage>, BTreeMap<Sha256, Sha256>) {
+    let mut images = Vec::new();
+    let mut swap: BTreeMap<Sha256, Sha256> = BTreeMap::new();
+    for (original, communes) in originals {
+        match rendition(state, original, pbox).await {
+            Ok(asset) => {
+                swap.insert(original.clone(), asset.sha256.clone());
+                images.push(DataImage {
+                    communes: communes.clone(),
+                    asset,
+                });
+            }
+            Err(e) => {
+                tracing::error!(
+                    "{data_set}: no picture {original} for the screens: {}",
+                    e.message
+                );
+            }
+        }
+    }
+    images.sort_by(|a, b| a.asset.sha256.cmp(&b.asset.sha256));
+    (images, swap)
 }

@@ -167,7 +167,7 @@ pub async fn launch_with_listener(
         None => None,
     };
     let state = Arc::new(open(settings).await?);
-    crate::news::schedule::spawn(Arc::clone(&state));
+    crate::schedule::spawn(Arc::clone(&state));
     // Event streams never end on their own: graceful shutdown would wait for them forever,
     // so closing the hub ends them when the shutdown begins.
     let hub_state = Arc::clone(&state);
@@ -223,6 +223,10 @@ pub async fn open(settings: Settings) -> Result<AppState, ServerError> {
     // The stored news as a data set (the same bytes as before a restart, so no manifest
     // changes unless an item expired meanwhile).
     crate::news::refresh(&state, None)
+        .await
+        .map_err(|e| ServerError::Seed(e.message))?;
+    // And the agenda, expanded over today's window.
+    crate::events::refresh(&state, None)
         .await
         .map_err(|e| ServerError::Seed(e.message))?;
     Ok(state)

@@ -41,6 +41,9 @@ pub struct Settings {
     /// network; `BEFFROI_FEED_PICTURES_PRIVATE`), for feeds whose pictures are on an
     /// intranet. Off: a feed cannot make the server reach into the local network.
     pub feed_pictures_private: bool,
+    /// Days of events ahead that the events data set carries (`BEFFROI_EVENTS_HORIZON_DAYS`,
+    /// 1–366): recurring events are expanded into occurrences up to there.
+    pub events_horizon_days: u32,
 }
 
 impl Default for Settings {
@@ -58,6 +61,7 @@ impl Default for Settings {
             sse_keepalive_s: 15,
             feed_check_s: 60,
             feed_pictures_private: false,
+            events_horizon_days: 30,
         }
     }
 }
@@ -78,6 +82,7 @@ impl std::fmt::Debug for Settings {
             .field("sse_keepalive_s", &self.sse_keepalive_s)
             .field("feed_check_s", &self.feed_check_s)
             .field("feed_pictures_private", &self.feed_pictures_private)
+            .field("events_horizon_days", &self.events_horizon_days)
             .finish()
     }
 }
@@ -185,9 +190,14 @@ impl Settings {
                         .parse()
                         .map_err(|_| bad("expected a number of seconds"))?;
                 }
+                "BEFFROI_EVENTS_HORIZON_DAYS" => {
+                    s.events_horizon_days = value
+                        .parse()
+                        .map_err(|_| bad("expected a number of days"))?;
+                }
                 other if other.starts_with("BEFFROI_") && !KNOWN_ELSEWHERE.contains(&other) => {
                     return Err(bad(
-                        "unknown setting (BEFFROI_LISTEN, BEFFROI_DATA_DIR, BEFFROI_MAX_UPLOAD_BYTES, BEFFROI_METRICS_PUBLIC, BEFFROI_EDITORS_SELF_PUBLISH, BEFFROI_TLS_CERT, BEFFROI_TLS_KEY, BEFFROI_BEHIND_TLS_PROXY, BEFFROI_HEARTBEAT_S, BEFFROI_SSE_KEEPALIVE_S, BEFFROI_FEED_CHECK_S, BEFFROI_FEED_PICTURES_PRIVATE)",
+                        "unknown setting (BEFFROI_LISTEN, BEFFROI_DATA_DIR, BEFFROI_MAX_UPLOAD_BYTES, BEFFROI_METRICS_PUBLIC, BEFFROI_EDITORS_SELF_PUBLISH, BEFFROI_TLS_CERT, BEFFROI_TLS_KEY, BEFFROI_BEHIND_TLS_PROXY, BEFFROI_HEARTBEAT_S, BEFFROI_SSE_KEEPALIVE_S, BEFFROI_FEED_CHECK_S, BEFFROI_FEED_PICTURES_PRIVATE, BEFFROI_EVENTS_HORIZON_DAYS)",
                     ));
                 }
                 _ => {}
@@ -212,6 +222,12 @@ impl Settings {
             return Err(SettingsError::Invalid(
                 "heartbeat_s, sse_keepalive_s and feed_check_s must be greater than zero".into(),
             ));
+        }
+        if !(1..=366).contains(&self.events_horizon_days) {
+            return Err(SettingsError::Invalid(format!(
+                "events_horizon_days must be between 1 and 366 (it is {})",
+                self.events_horizon_days
+            )));
         }
         if self.data_dir.as_os_str().is_empty() {
             return Err(SettingsError::Invalid("data_dir must not be empty".into()));

@@ -31,6 +31,51 @@ async fn the_demo_is_seeded_once_and_exports_as_a_signed_playable_bundle() {
         .await
         .unwrap();
     assert_eq!(manifests, 3);
+    // The agenda: the demo's events as the officer's (the markets with their poster), the
+    // association's calendar and the tourist office's OpenAgenda export, imported cleanly.
+    {
+        use beffroi_server::events::store;
+        let mut conn = state.db.acquire().await.unwrap();
+        let events = store::events(&mut conn).await.unwrap();
+        let officer: Vec<_> = events.iter().filter(|e| e.source.is_none()).collect();
+        assert!(officer.len() >= 10, "{}", officer.len());
+        assert!(
+            officer.iter().any(|e| e.image.is_some()),
+            "the markets have a poster"
+        );
+        let fr = beffroi_protocol::text::Lang::fr();
+        let by_key = |k: &str| {
+            events
+                .iter()
+                .find(|e| e.source_key.as_deref() == Some(k))
+                .unwrap_or_else(|| panic!("no event {k}"))
+        };
+        let club = by_key("club-tricot@associations-hucqueliers.example");
+        assert_eq!(club.record.title.get(&fr), Some("Club tricot et crochet"));
+        assert_eq!(
+            club.commune
+                .as_ref()
+                .map(beffroi_protocol::ids::Insee::as_str),
+            Some("62463")
+        );
+        assert_eq!(
+            by_key("71220301")
+                .commune
+                .as_ref()
+                .map(beffroi_protocol::ids::Insee::as_str),
+            Some("62293")
+        );
+        assert!(
+            by_key("71220303").commune.is_none(),
+            "Montreuil is outside the territory"
+        );
+        for source in ["associations-hucqueliers", "office-de-tourisme-agenda"] {
+            let reports = store::imports(&mut conn, source, 5).await.unwrap();
+            assert_eq!(reports.len(), 1, "{source}");
+            assert_eq!(reports[0].failed, 0, "{source}: {:?}", reports[0]);
+            assert!(reports[0].error.is_none(), "{source}: {:?}", reports[0]);
+        }
+    }
     // A second start seeds nothing.
     assert!(
         beffroi_server::demo::seed::seed(&state, at)

@@ -7,13 +7,12 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use beffroi_protocol::data::news::NewsData;
 use beffroi_server::users::Role;
-use common::{Api, FRUGES, HUCQUELIERS, TestServer, device_manifest, pair};
+use common::{Api, FRUGES, HUCQUELIERS, TestServer, device_manifest, doc_host, pair};
 use serde_json::{Value, json};
 
 const FR: &str = "mairie-fruges";
@@ -40,32 +39,16 @@ async fn fixture_with(f: impl FnOnce(&mut beffroi_server::Settings)) -> Fixture 
     let plain = json!({ "name": "Accueil", "items": [
         { "id": "a", "duration_ms": 5000, "kind": "text", "title": { "fr": "Bonjour" } },
     ]});
-    for (id, body) in [("pl-news", news), ("pl-plain", plain)] {
-        let r = admin
-            .post("/api/v1/playlists", &json!({ "id": id, "body": body }))
-            .await;
-        assert_eq!(r.0, 201, "{}", r.1);
-    }
-    for (id, commune, playlist) in [
-        (FR, FRUGES, "pl-news"),
-        (HU, HUCQUELIERS, "pl-news"),
-        (PLAIN, FRUGES, "pl-plain"),
-    ] {
-        let r = admin
-            .post(
-                "/api/v1/screens",
-                &json!({ "id": id, "owner": commune, "body": {
-                    "name": format!("Écran {id}"),
-                    "commune": commune,
-                    "layout": "fullscreen",
-                    "default_playlists": { "main": playlist },
-                }}),
-            )
-            .await;
-        assert_eq!(r.0, 201, "{}", r.1);
-    }
-    let r = admin.post("/api/v1/publish", &json!({})).await;
-    assert_eq!(r.0, 200, "{}", r.1);
+    common::publish_screens(
+        &admin,
+        &[("pl-news", news), ("pl-plain", plain)],
+        &[
+            (FR, FRUGES, "pl-news"),
+            (HU, HUCQUELIERS, "pl-news"),
+            (PLAIN, FRUGES, "pl-plain"),
+        ],
+    )
+    .await;
     let fr = pair(&server, &admin, FR).await;
     let hu = pair(&server, &admin, HU).await;
     let plain = pair(&server, &admin, PLAIN).await;
@@ -84,16 +67,7 @@ async fn fixture() -> Fixture {
 
 /// The news data set a device's manifest refers to (`None`: the screen shows no news).
 async fn news_of(device: &Api) -> Option<NewsData> {
-    let (status, _, m) = device_manifest(device, None).await;
-    assert_eq!(status, 200);
-    let sha = m["data"]["news"]["sha256"].as_str()?.to_owned();
-    let r = device
-        .request(reqwest::Method::GET, &format!("/api/v1/assets/{sha}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    Some(serde_json::from_slice(&r.bytes().await.unwrap()).unwrap())
+    common::data_set(device, "news").await
 }
 
 fn ids(news: &NewsData) -> Vec<&str> {
@@ -602,60 +576,6 @@ async fn a_feed_longer_than_kept_reimports_as_unchanged_and_its_settings_reach_i
     }
 }
 
-/// A feed served over HTTP with an ETag, counting requests and conditional ones.
-struct FeedHost {
-    url: String,
-    hits: Arc<AtomicUsize>,
-    conditional: Arc<AtomicUsize>,
-}
-
-async fn feed_host(body: impl Fn(&str) -> Vec<u8>) -> FeedHost {
-    use axum::http::{HeaderMap, StatusCode, header};
-    let hits = Arc::new(AtomicUsize::new(0));
-    let conditional = Arc::new(AtomicUsize::new(0));
-    let (h, c) = (Arc::clone(&hits), Arc::clone(&conditional));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let origin = format!("http://{}", listener.local_addr().unwrap());
-    let body = body(&origin);
-    let mut png = Vec::new();
-    image::RgbImage::from_pixel(80, 60, image::Rgb([30, 200, 60]))
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .unwrap();
-    let app = axum::Router::new()
-        .route(
-            "/photo.png",
-            axum::routing::get(move || async move { ([(header::CONTENT_TYPE, "image/png")], png) }),
-        )
-        .route(
-            "/feed.xml",
-            axum::routing::get(move |headers: HeaderMap| {
-                let (h, c, body) = (Arc::clone(&h), Arc::clone(&c), body.clone());
-                async move {
-                    h.fetch_add(1, Ordering::SeqCst);
-                    if headers
-                        .get(header::IF_NONE_MATCH)
-                        .is_some_and(|v| v == "\"v1\"")
-                    {
-                        c.fetch_add(1, Ordering::SeqCst);
-                        return (
-                            StatusCode::NOT_MODIFIED,
-                            [(header::ETAG, "\"v1\"")],
-                            Vec::new(),
-                        );
-                    }
-                    (StatusCode::OK, [(header::ETAG, "\"v1\"")], body)
-                }
-            }),
-        );
-    let url = format!("{origin}/feed.xml");
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    FeedHost {
-        url,
-        hits,
-        conditional,
-    }
-}
-
 #[tokio::test]
 async fn a_feed_with_an_address_is_fetched_on_schedule_with_its_etag() {
     // The test's feed and pictures are on 127.0.0.1: a private address, allowed here.
@@ -664,8 +584,10 @@ async fn a_feed_with_an_address_is_fetched_on_schedule_with_its_etag() {
         s.feed_pictures_private = true;
     })
     .await;
-    let host =
-        feed_host(|origin| fresh_rss_with_picture(2, Some(&format!("{origin}/photo.png")))).await;
+    let host = doc_host("/feed.xml", |origin| {
+        fresh_rss_with_picture(2, Some(&format!("{origin}/photo.png")))
+    })
+    .await;
     let r = f
         .admin
         .post(

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 
 use crate::playback;
 use crate::render::{Gpu, GpuError, Renderer};
-use crate::scene::{ImageSource, Scene};
+use crate::scene::Scene;
 
 /// A GPU device and a renderer kept for drawing several frames.
 #[derive(Debug)]
@@ -56,32 +56,13 @@ impl Headless {
     /// Draws `scene`, decoding the images it needs from the bundle (or cache) directory
     /// `dir`.
     pub fn draw_in(&mut self, dir: &std::path::Path, scene: &Scene) -> RgbaImage {
-        let sizes = scene.image_sizes();
-        for source in self.renderer.missing_images(scene) {
-            let (w, h) = sizes
-                .iter()
-                .find(|(s, _)| *s == source)
-                .map_or((scene.width, scene.height), |(_, size)| *size);
-            let decoded = load(dir, &source, w, h);
+        for (source, (w, h)) in self.renderer.missing_images(scene) {
+            let decoded = crate::images::load(dir, &source, w, h);
             if let Err(why) = &decoded {
-                let ImageSource::Asset(sha) = &source;
-                eprintln!("beffroi-player: image {sha} is shown as a placeholder: {why}");
+                eprintln!("beffroi-player: {source} is shown as a placeholder: {why}");
             }
-            self.renderer.set_image(&self.gpu, source, decoded);
+            self.renderer.set_image(&self.gpu, source, (w, h), decoded);
         }
         self.renderer.render_image(&self.gpu, scene)
     }
-}
-
-/// Reads and decodes one image of the bundle, scaled down to at most the frame size.
-fn load(
-    dir: &std::path::Path,
-    source: &ImageSource,
-    max_w: u32,
-    max_h: u32,
-) -> Result<RgbaImage, String> {
-    let ImageSource::Asset(sha) = source;
-    let bytes =
-        std::fs::read(beffroi_protocol::bundle::blob_path(dir, sha)).map_err(|e| e.to_string())?;
-    crate::images::decode(&bytes, max_w, max_h).map_err(|e| e.to_string())
 }

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod dropfolder;
 pub mod frame;
+pub mod icons;
 pub mod images;
 pub mod inspect;
 pub mod journal;

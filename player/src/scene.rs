@@ -8,6 +8,8 @@ use beffroi_protocol::ids::Sha256;
 use beffroi_protocol::layout::Colour;
 use beffroi_protocol::manifest::Rotation;
 
+use crate::icons::TintedIcon;
+
 /// A rectangle in pixels (floating point: transitions move content by fractions of a pixel).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Rect {
@@ -134,6 +136,9 @@ pub struct Text {
     /// A scrolling single line (ticker): the renderer shifts the line left by `offset_px`
     /// modulo its own width plus `gap_px`, and repeats it to fill the box.
     pub marquee: Option<Marquee>,
+    /// A line through the middle of each line of text, as long as the line (a cancelled
+    /// event). The renderer draws it, since only it knows where the glyphs end.
+    pub strike: bool,
 }
 
 /// Scroll state of a ticker line; the renderer measures the text, playback only says how far
@@ -161,6 +166,7 @@ impl Text {
             max_lines: 0,
             wrap: true,
             marquee: None,
+            strike: false,
         }
     }
 }
@@ -170,6 +176,18 @@ impl Text {
 pub enum ImageSource {
     /// A decoded asset of the bundle.
     Asset(Sha256),
+    /// One of the player's own pictograms, rasterised at its size in its colour; its node's
+    /// rectangle should be that size, on whole pixels, so that it is drawn texel for pixel.
+    Icon(TintedIcon),
+}
+
+impl std::fmt::Display for ImageSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Asset(sha) => write!(f, "image {sha}"),
+            Self::Icon(icon) => icon.fmt(f),
+        }
+    }
 }
 
 /// One node of the scene.
@@ -192,6 +210,8 @@ pub enum Shape {
         source: ImageSource,
         /// Source sub-rectangle in normalised coordinates (x, y, w, h), for cover cropping.
         uv: Rect,
+        /// Corner radius in pixels (0 for square corners): thumbnails on cards.
+        radius: f32,
     },
     /// Text.
     Text(Text),
@@ -260,7 +280,10 @@ impl Scene {
     pub fn image_sizes(&self) -> Vec<(ImageSource, (u32, u32))> {
         let mut out: Vec<(ImageSource, (u32, u32))> = Vec::new();
         for n in &self.nodes {
-            if let Shape::Image { rect, source, uv } = &n.shape {
+            if let Shape::Image {
+                rect, source, uv, ..
+            } = &n.shape
+            {
                 let w = (rect.w / uv.w.max(1e-3))
                     .ceil()
                     .clamp(1.0, self.width.max(self.height) as f32) as u32;
@@ -290,6 +313,7 @@ mod tests {
                 rect,
                 source: a.clone(),
                 uv,
+                radius: 0.0,
             })
         };
         // Contain in a 960×540 zone, then cover showing the middle half of the source.

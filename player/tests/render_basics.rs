@@ -150,18 +150,135 @@ fn broken_image_draws_a_neutral_placeholder() {
         rect: Rect::new(0.0, 0.0, 32.0, 32.0),
         source: source.clone(),
         uv: Rect::new(0.0, 0.0, 1.0, 1.0),
+        radius: 0.0,
     }));
-    assert_eq!(r.missing_images(&scene), vec![source.clone()]);
-    r.set_image(&gpu, source.clone(), Err("damaged image".into()));
+    assert_eq!(r.missing_images(&scene), vec![(source.clone(), (32, 32))]);
+    r.set_image(&gpu, source.clone(), (32, 32), Err("damaged image".into()));
     assert!(r.missing_images(&scene).is_empty());
     let img = r.render_image(&gpu, &scene);
     assert_eq!(px(&img, 16, 16), [0x5a, 0x62, 0x70, 255]);
     // A real image replaces it.
     let mut pixels = RgbaImage::from_pixel(2, 2, Rgba([255, 0, 0, 255]));
     pixels.put_pixel(1, 1, Rgba([0, 0, 255, 255]));
-    r.set_image(&gpu, source, Ok(pixels));
+    r.set_image(&gpu, source, (32, 32), Ok(pixels));
     let img = r.render_image(&gpu, &scene);
     assert_eq!(px(&img, 2, 2), [255, 0, 0, 255]);
     assert_eq!(px(&img, 30, 30), [0, 0, 255, 255]);
     assert!(r.stats().texture_bytes >= 16);
+}
+
+#[test]
+fn an_icon_is_drawn_in_its_tint_with_rounded_images_beside_it() {
+    use beffroi_player::icons::{Icon, TintedIcon};
+    let gpu = gpu();
+    let mut r = Renderer::new(&gpu);
+    let icon = ImageSource::Icon(TintedIcon {
+        icon: Icon::Exhibition,
+        size: 48,
+        colour: YELLOW,
+    });
+    let photo = ImageSource::Asset(beffroi_protocol::ids::Sha256::of(b"photo"));
+    let mut scene = Scene::new(112, 48, NAVY);
+    let full = Rect::new(0.0, 0.0, 1.0, 1.0);
+    scene.push(Node::new(Shape::Image {
+        rect: Rect::new(0.0, 0.0, 48.0, 48.0),
+        source: icon.clone(),
+        uv: full,
+        radius: 0.0,
+    }));
+    scene.push(Node::new(Shape::Image {
+        rect: Rect::new(64.0, 0.0, 48.0, 48.0),
+        source: photo.clone(),
+        uv: full,
+        radius: 12.0,
+    }));
+    let wanted = r.missing_images(&scene);
+    assert_eq!(
+        wanted,
+        vec![(icon.clone(), (48, 48)), (photo.clone(), (48, 48))]
+    );
+    // Icons need no bundle: `load` rasterises them.
+    let pixels =
+        beffroi_player::images::load(std::path::Path::new("/nonexistent"), &icon, 48, 48).unwrap();
+    r.set_image(&gpu, icon, (48, 48), Ok(pixels));
+    r.set_image(
+        &gpu,
+        photo,
+        (48, 48),
+        Ok(RgbaImage::from_pixel(48, 48, Rgba([255, 0, 0, 255]))),
+    );
+    let img = r.render_image(&gpu, &scene);
+    // The frame's left bar (x 4–9 of 48) is solid yellow; the wall inside it navy.
+    assert_eq!(px(&img, 6, 30), [0xf2, 0xb7, 0x05, 255]);
+    assert_eq!(px(&img, 24, 20), [0x0b, 0x1f, 0x3a, 255]);
+    // The photo's corner is cut by its radius, its middle is untouched.
+    assert_eq!(px(&img, 64, 0), [0x0b, 0x1f, 0x3a, 255]);
+    assert_eq!(px(&img, 88, 24), [255, 0, 0, 255]);
+}
+
+#[test]
+fn an_image_drawn_in_a_bigger_box_later_is_decoded_again() {
+    let gpu = gpu();
+    let mut r = Renderer::new(&gpu);
+    let photo = ImageSource::Asset(beffroi_protocol::ids::Sha256::of(b"photo"));
+    let scene = |w: f32| {
+        let mut s = Scene::new(256, 256, NAVY);
+        s.push(Node::new(Shape::Image {
+            rect: Rect::new(0.0, 0.0, w, w),
+            source: photo.clone(),
+            uv: Rect::new(0.0, 0.0, 1.0, 1.0),
+            radius: 0.0,
+        }));
+        s
+    };
+    let small = RgbaImage::from_pixel(32, 32, Rgba([255, 0, 0, 255]));
+    r.set_image(&gpu, photo.clone(), (32, 32), Ok(small.clone()));
+    assert!(r.missing_images(&scene(32.0)).is_empty());
+    assert!(r.missing_images(&scene(16.0)).is_empty());
+    // A thumbnail's decode would be blurred over a banner: ask for a sharper one.
+    assert_eq!(
+        r.missing_images(&scene(128.0)),
+        vec![(photo.clone(), (128, 128))]
+    );
+    // A photo smaller than its box comes back at its own size; it is not asked for again.
+    r.set_image(&gpu, photo.clone(), (128, 128), Ok(small));
+    assert!(r.missing_images(&scene(128.0)).is_empty());
+}
+
+#[test]
+fn struck_text_gets_a_bar_across_each_line() {
+    let gpu = gpu();
+    let mut r = Renderer::new(&gpu);
+    let draw = |r: &mut Renderer, strike: bool| {
+        let mut scene = Scene::new(400, 60, NAVY);
+        scene.push(Node::new(Shape::Text(Text {
+            strike,
+            ..Text::new(
+                "i i i i i i i i",
+                Rect::new(10.0, 5.0, 380.0, 50.0),
+                TextSize::Fixed(40.0),
+                WHITE,
+            )
+        })));
+        r.render_image(&gpu, &scene)
+    };
+    // The longest run of lit pixels on any row: the bar spans the gaps between the letters.
+    let longest_run = |img: &RgbaImage| {
+        (0..img.height())
+            .map(|y| {
+                let mut best = 0;
+                let mut run = 0;
+                for x in 0..img.width() {
+                    run = if px(img, x, y)[0] > 128 { run + 1 } else { 0 };
+                    best = best.max(run);
+                }
+                best
+            })
+            .max()
+            .unwrap()
+    };
+    let plain = draw(&mut r, false);
+    let struck = draw(&mut r, true);
+    assert!(longest_run(&plain) < 20, "{}", longest_run(&plain));
+    assert!(longest_run(&struck) > 150, "{}", longest_run(&struck));
 }

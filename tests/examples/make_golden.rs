@@ -8,9 +8,12 @@
 use std::path::{Path, PathBuf};
 
 use beffroi_protocol::bundle;
+use beffroi_protocol::canonical;
+use beffroi_protocol::data::events::EventsData;
 use beffroi_protocol::ids::Sha256;
 use beffroi_protocol::layout::Layout;
 use beffroi_protocol::manifest::{AssetRef, Manifest};
+use beffroi_protocol::validate::Validate;
 use serde_json::{Value, json};
 
 /// Every case is evaluated on Tuesday 1 December 2026 around 10:00 in Fruges.
@@ -155,6 +158,49 @@ fn picture(w: u32, h: u32) -> image::RgbImage {
     })
 }
 
+/// A Christmas market at night, also made by the project: a dark sky, blurred warm lights,
+/// a row of lit chalets.
+fn night_market(w: u32, h: u32) -> image::RgbImage {
+    // (x, y, radius) as fractions of the width, the height and the height.
+    const LIGHTS: [(f32, f32, f32); 7] = [
+        (0.12, 0.22, 0.10),
+        (0.30, 0.40, 0.07),
+        (0.42, 0.16, 0.13),
+        (0.60, 0.34, 0.08),
+        (0.76, 0.18, 0.11),
+        (0.90, 0.42, 0.07),
+        (0.52, 0.52, 0.05),
+    ];
+    let aspect = w as f32 / h as f32;
+    image::RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+        let mut px = [12.0 + 20.0 * fy, 22.0 + 25.0 * fy, 55.0 + 40.0 * fy];
+        for (lx, ly, r) in LIGHTS {
+            let d = (((fx - lx) * aspect).powi(2) + (fy - ly).powi(2)).sqrt() / r;
+            if d < 1.0 {
+                let glow = 0.85 * (1.0 - d * d);
+                for (c, warm) in px.iter_mut().zip([255.0, 196.0, 92.0]) {
+                    *c += (warm - *c) * glow;
+                }
+            }
+        }
+        // Chalets: pointed roofs every sixth of the width, a lit window in each.
+        let cell = (fx * 6.0).fract();
+        let roof = 0.66 + 0.12 * (cell - 0.5).abs() * 2.0;
+        if fy > roof {
+            let window = (0.35..0.65).contains(&cell) && (0.82..0.92).contains(&fy);
+            px = if window {
+                [250.0, 200.0, 110.0]
+            } else if fy < roof + 0.02 {
+                [235.0, 235.0, 240.0]
+            } else {
+                [96.0, 58.0, 36.0]
+            };
+        }
+        image::Rgb(px.map(|c| c.clamp(0.0, 255.0) as u8))
+    })
+}
+
 fn encode(img: &image::RgbImage, format: image::ImageFormat) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, format).expect("encode");
@@ -176,6 +222,79 @@ fn image_case(name: &'static str, fit: &str, pic: (u32, u32)) -> Case {
         "caption": {"fr": "Le beffroi au soleil couchant", "en": "The belfry at sunset"}})
     )]);
     c
+}
+
+/// One event of the agenda cases; times are Paris times (`2026-12-02T10:30`).
+fn event(
+    id: &str,
+    category: &str,
+    title: (&str, &str),
+    (start, end): (&str, &str),
+    place: &str,
+    commune: &str,
+) -> Value {
+    let insee = &beffroi_server::communes::by_name(commune)
+        .unwrap_or_else(|| panic!("commune {commune}"))
+        .insee;
+    let at = |t: &str| format!("{t}:00+01:00[Europe/Paris]");
+    json!({"id": id, "source": {"kind": "officer", "source_id": id},
+        "title": {"fr": title.0, "en": title.1}, "start": at(start), "end": at(end),
+        "location": {"name": place, "address": commune, "commune": insee}, "category": category})
+}
+
+impl Case {
+    /// Replaces the demo's agenda with the agenda cases' own, as seen on Tuesday 1 December:
+    /// an exhibition running since Monday (with a photo), storytime, a postponed play whose
+    /// poster is not in the bundle, the Christmas market all weekend (with a photo), a
+    /// cancelled talk, then a concert, a screening, a walk and a fête further on. Places
+    /// name their commune in the address, which the player shows when the waste data set
+    /// does not name the commune.
+    fn agenda(mut self) -> Self {
+        let photo = |c: &mut Case, img: image::RgbImage| {
+            let size = img.dimensions();
+            c.asset(
+                encode(&img, image::ImageFormat::Jpeg),
+                "image/jpeg",
+                Some(size),
+            )
+        };
+        let landscape = photo(&mut self, picture(720, 480));
+        let market = photo(&mut self, night_market(720, 480));
+        let missing = Sha256::of(b"a poster this bundle does not carry").to_string();
+        let with = |mut e: Value, key: &str, value: Value| {
+            e[key] = value;
+            e
+        };
+        let events = json!({"events": [
+            with(event("expo", "exhibition", ("Exposition « Le Haut Pays d'hier à aujourd'hui »", "Exhibition: the Haut Pays then and now"),
+                ("2026-11-30T14:00", "2026-12-10T18:00"), "Salle polyvalente", "Verchocq"), "image", json!(landscape)),
+            event("conte", "family", ("L'heure du conte", "Storytime"),
+                ("2026-12-02T10:30", "2026-12-02T11:30"), "Médiathèque", "Fruges"),
+            with(with(event("theatre", "theatre", ("Soirée théâtre : les Tréteaux du Haut Pays", "Theatre night: les Tréteaux du Haut Pays"),
+                ("2026-12-04T20:30", "2026-12-04T22:30"), "Salle des fêtes", "Zoteux"), "status", json!("postponed")), "image", json!(missing)),
+            with(with(event("marche-noel", "market", ("Marché de Noël de Fruges", "Fruges Christmas market"),
+                ("2026-12-05T00:00", "2026-12-07T00:00"), "Place du Marché", "Fruges"), "all_day", json!(true)), "image", json!(market)),
+            with(event("conference", "conference", ("Conférence : 1415, la bataille d'Azincourt vue du village", "Talk: 1415, the battle of Agincourt seen from the village"),
+                ("2026-12-05T20:00", "2026-12-05T22:00"), "Salle communale", "Ruisseauville"), "status", json!("cancelled")),
+            event("chorale", "concert", ("Concert de la chorale « Les Voix du Haut Pays »", "Choir concert: Les Voix du Haut Pays"),
+                ("2026-12-06T16:00", "2026-12-06T17:30"), "Église Saint-Bertulphe", "Fruges"),
+            event("cinema", "cinema", ("Cinéma itinérant : séance familiale", "Travelling cinema: family screening"),
+                ("2026-12-11T18:00", "2026-12-11T20:00"), "Salle des fêtes", "Hucqueliers"),
+            event("randonnee", "nature", ("Randonnée aux sources de la Course", "Walk to the springs of the Course"),
+                ("2026-12-13T09:00", "2026-12-13T12:00"), "Mairie", "Bourthes"),
+            with(event("fete", "festival", ("Fête communale de Créquy", "Créquy village fête"),
+                ("2026-12-13T00:00", "2026-12-14T00:00"), "Centre du village", "Créquy"), "all_day", json!(true)),
+        ]});
+        let data: EventsData = serde_json::from_value(events).expect("events data set");
+        data.check().expect("valid events data set");
+        let (blob_ref, bytes) = canonical::encode_blob(&data).expect("canonical events");
+        let old: Sha256 = serde_json::from_value(self.manifest["data"]["events"]["sha256"].clone())
+            .expect("the demo's events data set");
+        self.blobs.retain(|b| Sha256::of(b) != old);
+        self.blobs.push(bytes);
+        self.manifest["data"]["events"] = serde_json::to_value(blob_ref).expect("blob ref");
+        self
+    }
 }
 
 /// Two text slides, the second entering with `transition`, evaluated half-way through it.
@@ -213,7 +332,7 @@ fn main() {
                  "en": "The town hall is open Monday to Friday, 8.30 am to 12 pm and 1.30 to 5 pm; Saturday 9 am to 12 pm."}});
     let mut cases = vec![
         single("text-slide", item("bienvenue", 10_000, text.clone())),
-        single("text-slide-en", item("bienvenue", 10_000, text)).with(|m| m["screen"]["languages"] = json!(["en", "fr"])),
+        single("text-slide-en", item("bienvenue", 10_000, text.clone())).with(|m| m["screen"]["languages"] = json!(["en", "fr"])),
         single("text-title-only", item("titre", 10_000, json!({"kind": "text", "title": {"fr": "Fermeture exceptionnelle de la mairie le 24 décembre après-midi"}}))),
         single("clock", item("heure", 60_000, json!({"kind": "clock", "format": "date_time"}))).at("2026-12-01T13:05:00Z"),
         single("clock-en", item("heure", 60_000, json!({"kind": "clock", "format": "date_time"})))
@@ -224,7 +343,19 @@ fn main() {
             json!([{"id": "main", "items": [item("bienvenue", 10_000, json!({"kind": "text", "title": {"fr": "Bienvenue !"}}))]},
                    {"id": "bandeau", "items": [item("titres", 60_000, json!({"kind": "ticker", "source": "news", "speed_px_s": 120}))]}]),
             json!({"main": "main", "ticker": "bandeau"})).at("2026-12-01T09:00:07Z"),
-        single("events", item("agenda", 10_000, json!({"kind": "events", "days": 14, "max": 5, "all_communes": true}))),
+        single("events", item("agenda", 10_000, json!({"kind": "events", "days": 14, "max": 5, "all_communes": true}))).agenda(),
+        single("events-en", item("agenda", 10_000, json!({"kind": "events", "days": 14, "max": 5, "all_communes": true})))
+            .agenda()
+            .with(|m| m["screen"]["languages"] = json!(["en", "fr"])),
+        // The town hall's side column: the compact agenda beside a welcome slide.
+        case("events-side", "town-hall",
+            json!([{"id": "main", "items": [item("bienvenue", 10_000, text)]},
+                   {"id": "side", "items": [item("agenda", 20_000, json!({"kind": "events", "days": 14, "max": 6, "all_communes": true}))]},
+                   {"id": "bandeau", "items": [item("titres", 60_000, json!({"kind": "ticker", "source": "news", "speed_px_s": 120}))]},
+                   {"id": "horloge", "items": [item("heure", 60_000, json!({"kind": "clock", "format": "time"}))]}]),
+            json!({"main": "main", "side": "side", "ticker": "bandeau", "clock": "horloge"}))
+            .agenda()
+            .size("1920x1080"),
         single("waste-next", item("collectes", 10_000, json!({"kind": "waste", "prompt": "next_collections"}))),
         // Monday 30 November, 19:00 Paris: household waste is collected on Tuesday.
         single("waste-reminder", item("rappel", 10_000, json!({"kind": "waste", "prompt": "reminder"}))).at("2026-11-30T18:00:00Z"),

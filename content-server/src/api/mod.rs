@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod error;
+pub mod events;
 pub mod media;
 pub mod news;
 pub mod objects;
@@ -35,6 +36,7 @@ use error::{ApiError, ApiResult};
         (name = "objects", description = "Screen groups, screens, layouts, playlists, schedule entries (drafts)"),
         (name = "publish", description = "Publishing drafts to the screens"),
         (name = "alerts", description = "Emergency alerts, pushed at once to the screens they reach"),
+        (name = "events", description = "The agenda: events written by the officer, iCalendar / OpenAgenda / DATAtourisme sources and their imports"),
         (name = "news", description = "Announcements and RSS/Atom feeds shown on the screens' news slides and ticker"),
         (name = "media", description = "Uploaded images and their renditions"),
         (name = "player", description = "Endpoints of paired players (device token)"),
@@ -52,6 +54,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .merge(media::routes())
         .merge(publish::routes())
         .merge(alerts::routes())
+        .merge(events::routes())
         .merge(news::routes())
         .merge(player::routes())
         .merge(pairing::routes())

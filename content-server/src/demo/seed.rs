@@ -1,7 +1,7 @@
 //! `serve --demo`: fills an empty database with a realistic demo — the demo pictures as
 //! shared media, its playlists and schedule, town-hall screens in three communes of the
-//! territory, the demo's announcements and a tourist-office feed imported from a file — and
-//! publishes it, so that a player paired to one of them plays at once.
+//! territory, the demo's announcements and a tourist-office feed imported from a file, its
+//! agenda (see `agenda`) — and publishes it, so that a player paired to one of them plays at once.
 
 use beffroi_protocol::data::news::NewsData;
 use beffroi_protocol::ids::Insee;
@@ -125,6 +125,8 @@ async fn fill(state: &AppState, user: &User, at: Timestamp) -> ApiResult<()> {
     }
     let announcements = demo.data.news.clone().unwrap_or_default();
     news(state, user, announcements, at).await?;
+    let events = demo.data.events.clone().unwrap_or_default();
+    super::agenda::seed(state, user, events, &demo.market_picture, at).await?;
     crate::publish::publish(state, user, None).await?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use beffroi_protocol::alert::Alert;
-use beffroi_protocol::ids::Sha256;
+use beffroi_protocol::ids::{Insee, Sha256};
 use beffroi_protocol::layout::Layout;
 use beffroi_protocol::manifest::{self, AssetRef, DataRefs, Manifest, Mode, Rotation};
 use beffroi_protocol::playlist::{Content, Playlist, TickerSource};
@@ -25,12 +25,15 @@ pub struct DataSets {
     pub refs: DataRefs,
     /// The pictures the news data set refers to: a screen showing news carries those of
     /// the items meant for its commune.
-    pub news_images: Vec<NewsImage>,
+    pub news_images: Vec<DataImage>,
+    /// The pictures the events data set refers to: a screen showing events carries those
+    /// of the events of the communes its agenda items show.
+    pub event_images: Vec<DataImage>,
 }
 
-/// A picture of the news data set (a rendition made for [`NEWS_IMAGE_BOX`]).
+/// A picture of a data set (a rendition made for [`NEWS_IMAGE_BOX`] or [`EVENT_IMAGE_BOX`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewsImage {
+pub struct DataImage {
     /// The communes of the items using it; empty: the whole territory.
     pub communes: Vec<beffroi_protocol::ids::Insee>,
     /// The blob.
@@ -40,6 +43,10 @@ pub struct NewsImage {
 /// The box news pictures are made for: a news card never draws one larger than half a
 /// full-HD frame, and a portrait card about as tall.
 pub const NEWS_IMAGE_BOX: PixelBox = (1280, 1280);
+
+/// The box event pictures are made for: an agenda row draws its picture as a thumbnail,
+/// never wider than a third of a full-HD frame.
+pub const EVENT_IMAGE_BOX: PixelBox = (640, 640);
 
 /// The frame size of a screen: its panel turned by its rotation, or the layout's own size
 /// when the panel is unknown.
@@ -214,8 +221,22 @@ pub fn build(
             .flat_map(|p| &p.items)
             .any(|i| f(&i.content))
     };
-    if uses(&|c| matches!(c, Content::Events { .. })) {
-        refs.events.clone_from(&data.refs.events);
+    // The communes whose events the screen's agenda items show; `None`: all of them.
+    let mut event_communes: Option<BTreeSet<&Insee>> = Some(BTreeSet::from([&b.commune]));
+    for c in playlists.iter().flat_map(|p| &p.items).map(|i| &i.content) {
+        if let Content::Events {
+            communes,
+            all_communes,
+            ..
+        } = c
+        {
+            refs.events.clone_from(&data.refs.events);
+            match (&mut event_communes, all_communes) {
+                (_, true) => event_communes = None,
+                (Some(set), false) => set.extend(communes),
+                (None, false) => {}
+            }
+        }
     }
     if uses(&|c| matches!(c, Content::Waste { .. })) {
         refs.waste.clone_from(&data.refs.waste);
@@ -236,6 +257,19 @@ pub fn build(
         refs.catalogue.clone_from(&data.refs.catalogue);
     }
     let mut asset_list: Vec<AssetRef> = assets.into_values().collect();
+    if refs.events.is_some() {
+        asset_list.extend(
+            data.event_images
+                .iter()
+                .filter(|i| {
+                    i.communes.is_empty()
+                        || event_communes
+                            .as_ref()
+                            .is_none_or(|set| i.communes.iter().any(|c| set.contains(c)))
+                })
+                .map(|i| i.asset.clone()),
+        );
+    }
     if refs.news.is_some() {
         asset_list.extend(
             data.news_images

@@ -21,8 +21,9 @@ use super::import::{self, Trigger};
 use super::store::{self, ImportReport, StoredFeed, StoredItem};
 use crate::alerts::stored_instant;
 use crate::api::error::{ApiError, ApiResult};
+use crate::rules::{commune_problems, make_id, may_publish, may_write, media_problems, verdict};
 use crate::server::AppState;
-use crate::users::{Role, User};
+use crate::users::User;
 
 /// How long an announcement shows when no end is given.
 pub const DEFAULT_VALIDITY: SignedDuration = SignedDuration::from_hours(14 * 24);
@@ -170,75 +171,6 @@ pub async fn visible_feed(state: &AppState, user: &User, id: &str) -> ApiResult<
         .ok_or_else(|| ApiError::not_found(format!("no news feed \"{id}\"")))
 }
 
-fn owner_words(owner: Option<&Insee>) -> String {
-    crate::api::objects::owner_name(owner)
-}
-
-/// Refuses a viewer, and a user who does not edit `owner`'s content.
-fn may_write(user: &User, owner: Option<&Insee>) -> ApiResult<()> {
-    if user.role == Role::Viewer || !user.edits(owner) {
-        return Err(ApiError::forbidden(format!(
-            "{} ({}) cannot write news for {}",
-            user.username,
-            user.role,
-            owner_words(owner)
-        )));
-    }
-    Ok(())
-}
-
-/// Refuses a user who may not publish for `owner`.
-fn may_publish(state: &AppState, user: &User, owner: Option<&Insee>, what: &str) -> ApiResult<()> {
-    if !user.edits(owner) || !user.publishes(state.settings.editors_self_publish) {
-        return Err(ApiError::forbidden(format!(
-            "{} ({}) cannot {what} for {}; an approver or an administrator can",
-            user.username,
-            user.role,
-            owner_words(owner)
-        )));
-    }
-    Ok(())
-}
-
-/// An id made from `name` ("Fête de la soupe" → "fete-de-la-soupe-3f2a"), unique enough
-/// for an officer's items, with a random suffix.
-fn make_id(name: &str) -> String {
-    let mut slug = String::new();
-    for c in name.chars().flat_map(fold) {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
-        }
-        if slug.len() >= 40 {
-            break;
-        }
-    }
-    let slug = slug.trim_end_matches('-');
-    let suffix = &crate::auth::tokens::random_hex()[..6];
-    if slug.is_empty() {
-        format!("annonce-{suffix}")
-    } else {
-        format!("{slug}-{suffix}")
-    }
-}
-
-/// A Latin letter without its accent (é → e, œ → oe), for ids.
-fn fold(c: char) -> Vec<char> {
-    match c {
-        'à' | 'â' | 'ä' | 'á' | 'À' | 'Â' | 'Ä' => vec!['a'],
-        'ç' | 'Ç' => vec!['c'],
-        'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => vec!['e'],
-        'î' | 'ï' | 'Î' | 'Ï' => vec!['i'],
-        'ô' | 'ö' | 'Ô' | 'Ö' => vec!['o'],
-        'ù' | 'û' | 'ü' | 'Ù' | 'Û' | 'Ü' => vec!['u'],
-        'ÿ' => vec!['y'],
-        'œ' | 'Œ' => vec!['o', 'e'],
-        'æ' | 'Æ' => vec!['a', 'e'],
-        other => vec![other],
-    }
-}
-
 /// Checks an announcement; the problems name their fields.
 async fn check_announcement(
     state: &AppState,
@@ -288,25 +220,9 @@ async fn check_announcement(
     if valid_until.duration_since(valid_from) > MAX_VALIDITY {
         problems.push("valid_until: more than a year after valid_from".into());
     }
-    commune_problems(user, a.owner.as_ref(), communes, &mut problems);
+    commune_problems(user, a.owner.as_ref(), communes, "news", &mut problems);
     if let Some(sha) = &a.image {
-        let owners: Vec<Option<String>> =
-            sqlx::query_scalar("SELECT owner FROM media WHERE sha256 = ?1")
-                .bind(sha.as_str())
-                .fetch_all(&state.db)
-                .await?;
-        let usable = owners.iter().any(|o| match o {
-            None => true,
-            Some(o) => a.owner.as_ref().is_some_and(|own| own.as_str() == o),
-        });
-        if owners.is_empty() {
-            problems.push(format!("image: no uploaded media {sha}"));
-        } else if !usable {
-            problems.push(format!(
-                "image: media {sha} belongs to another commune; upload it for {}",
-                owner_words(a.owner.as_ref())
-            ));
-        }
+        media_problems(state, sha, a.owner.as_ref(), "image", &mut problems).await?;
     }
     verdict("announcement", problems)
 }
@@ -319,7 +235,7 @@ pub async fn save_announcement(
     id: Option<&str>,
     a: Announcement,
 ) -> ApiResult<StoredItem> {
-    may_write(user, a.owner.as_ref())?;
+    may_write(user, "news", a.owner.as_ref())?;
     let old = match id {
         None => None,
         Some(id) => {
@@ -329,7 +245,7 @@ pub async fn save_announcement(
                     "news item \"{id}\" comes from a feed: the next import would undo an edit; withdraw it instead"
                 )));
             }
-            may_write(user, old.owner.as_ref())?;
+            may_write(user, "news", old.owner.as_ref())?;
             Some(old)
         }
     };
@@ -352,7 +268,7 @@ pub async fn save_announcement(
             check_id(id).map_err(|e| ApiError::invalid(format!("id: {e}"), Vec::new()))?;
             id.clone()
         }
-        (None, None) => make_id(a.title.get(&Lang::fr()).unwrap_or("")),
+        (None, None) => make_id(a.title.get(&Lang::fr()).unwrap_or(""), "annonce"),
     };
     let approves = user.publishes(state.settings.editors_self_publish);
     let item = StoredItem {
@@ -435,7 +351,7 @@ pub async fn set_hidden(
     hidden: bool,
 ) -> ApiResult<StoredItem> {
     let item = visible_item(state, user, id).await?;
-    may_write(user, item.owner.as_ref())?;
+    may_write(user, "news", item.owner.as_ref())?;
     if item.feed.is_some() || !hidden {
         may_publish(
             state,
@@ -477,7 +393,7 @@ async fn refresh_after(state: &AppState, user: &User) {
 /// Deletes an announcement.
 pub async fn delete_announcement(state: &AppState, user: &User, id: &str) -> ApiResult<()> {
     let item = visible_item(state, user, id).await?;
-    may_write(user, item.owner.as_ref())?;
+    may_write(user, "news", item.owner.as_ref())?;
     if item.feed.is_some() {
         return Err(ApiError::conflict(format!(
             "news item \"{id}\" comes from a feed: the next import would bring it back; withdraw it instead"
@@ -519,45 +435,8 @@ fn check_feed(user: &User, f: &FeedSettings, communes: &[Insee]) -> ApiResult<()
     range("keep_days", f.keep_days, 1, 365);
     range("max_items", f.max_items, 1, 200);
     range("refresh_minutes", f.refresh_minutes, 5, 10080);
-    commune_problems(user, f.owner.as_ref(), communes, &mut problems);
+    commune_problems(user, f.owner.as_ref(), communes, "news", &mut problems);
     verdict("feed", problems)
-}
-
-/// Every problem found in a `what`, or none.
-fn verdict(what: &str, problems: Vec<String>) -> ApiResult<()> {
-    match problems.first() {
-        None => Ok(()),
-        Some(first) => Err(ApiError::invalid(
-            format!("the {what} is not valid: {first}"),
-            problems,
-        )),
-    }
-}
-
-/// The problems of an owner and of the communes concerned: each must be of the territory,
-/// and for a commune's item one `user` writes for.
-fn commune_problems(
-    user: &User,
-    owner: Option<&Insee>,
-    communes: &[Insee],
-    problems: &mut Vec<String>,
-) {
-    if let Some(o) = owner.filter(|o| crate::communes::by_insee(o).is_none()) {
-        problems.push(format!("owner: {o} is not a commune of the territory"));
-    }
-    for (i, c) in communes.iter().enumerate() {
-        if crate::communes::by_insee(c).is_none() {
-            problems.push(format!(
-                "communes[{i}]: {c} is not a commune of the territory"
-            ));
-        } else if owner.is_some() && !user.edits(Some(c)) {
-            problems.push(format!(
-                "communes[{i}]: {} may not write news for {}",
-                user.username,
-                owner_words(Some(c))
-            ));
-        }
-    }
 }
 
 /// Creates (`id` `None`) or edits a feed. A new feed with an address is fetched at the
@@ -596,7 +475,7 @@ pub async fn save_feed(
             }
             id.clone()
         }
-        (None, None) => make_id(&f.name),
+        (None, None) => make_id(&f.name, "flux"),
     };
     let feed = StoredFeed {
         id: new_id.clone(),

@@ -5,7 +5,6 @@
 //! A failed import (unreachable server, not a feed) changes no item: the feed's earlier
 //! items stay on the screens, and the error is kept on the feed and in its report.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use beffroi_protocol::ids::Sha256;
@@ -17,12 +16,10 @@ use super::feed::{self, FeedItem};
 use super::store::{self, ImportReport, StoredFeed, StoredItem};
 use crate::alerts::stored_instant;
 use crate::api::error::{ApiError, ApiResult};
+use crate::fetch::{self, Fetched};
 use crate::server::AppState;
 
 pub use super::feed::MAX_FEED_BYTES;
-
-/// How long a fetch may take in all.
-const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What started an import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,118 +33,14 @@ pub enum Trigger {
 }
 
 impl Trigger {
-    fn as_str(self) -> &'static str {
+    /// As stored in reports.
+    pub fn as_str(self) -> &'static str {
         match self {
             Trigger::Schedule => "schedule",
             Trigger::Manual => "manual",
             Trigger::File => "file",
         }
     }
-}
-
-/// A fetched document, or the answer that nothing changed.
-enum Fetched {
-    NotModified,
-    Body {
-        bytes: Vec<u8>,
-        etag: Option<String>,
-        last_modified: Option<String>,
-    },
-}
-
-/// The client feeds are fetched with: the system's certificate authorities, time limits,
-/// a few redirects.
-fn client() -> Result<&'static reqwest::Client, String> {
-    static CLIENT: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
-    CLIENT
-        .get_or_init(|| builder()?.build().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(Clone::clone)
-}
-
-/// The settings both clients share.
-fn builder() -> Result<reqwest::ClientBuilder, String> {
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = rustls_platform_verifier::Verifier::new(std::sync::Arc::clone(&provider))
-        .map_err(|e| format!("system certificates: {e}"))?;
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .dangerous()
-        .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
-        .with_no_client_auth();
-    Ok(reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(FETCH_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .user_agent(concat!("beffroi-server/", env!("CARGO_PKG_VERSION"))))
-}
-
-/// Fetches `url`, conditionally on the validators of the last fetch.
-async fn fetch(url: &str, f: &StoredFeed) -> Result<Fetched, String> {
-    let client = client().map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
-    let mut request = client.get(url).header(
-        reqwest::header::ACCEPT,
-        "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
-    );
-    if let Some(etag) = &f.etag {
-        request = request.header(reqwest::header::IF_NONE_MATCH, etag);
-    }
-    if let Some(date) = &f.last_modified {
-        request = request.header(reqwest::header::IF_MODIFIED_SINCE, date);
-    }
-    let mut response = request
-        .send()
-        .await
-        .map_err(|e| format!("cannot fetch {url}: {}", error_chain(&e)))?;
-    if response.status() == reqwest::StatusCode::NOT_MODIFIED {
-        return Ok(Fetched::NotModified);
-    }
-    let header = |name: reqwest::header::HeaderName| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let etag = header(reqwest::header::ETAG);
-    let last_modified = header(reqwest::header::LAST_MODIFIED);
-    let bytes = read_body(&mut response, url, MAX_FEED_BYTES, "a news feed").await?;
-    Ok(Fetched::Body {
-        bytes,
-        etag,
-        last_modified,
-    })
-}
-
-/// The body of a successful answer, refused beyond `limit` bytes (`what`: what it should
-/// be, for the message).
-async fn read_body(
-    response: &mut reqwest::Response,
-    url: &str,
-    limit: usize,
-    what: &str,
-) -> Result<Vec<u8>, String> {
-    let status = response.status();
-    if !status.is_success() {
-        return Err(format!("{url} answered {status}"));
-    }
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| format!("reading {url}: {}", error_chain(&e)))?
-    {
-        if bytes.len() + chunk.len() > limit {
-            return Err(format!(
-                "{url} is larger than {} MiB: not {what}",
-                limit >> 20
-            ));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
 }
 
 /// The most pictures fetched per feed and round (the others at the next ones).
@@ -177,7 +70,7 @@ pub(super) async fn fetch_pictures(state: &AppState, feed: &str) -> ApiResult<bo
         if started.elapsed() > PICTURES_TIME {
             break;
         }
-        let picture = match picture(state, &url).await {
+        let picture = match fetch::picture(state, &url).await {
             Ok(sha) => {
                 got = true;
                 Some(sha)
@@ -197,79 +90,6 @@ pub(super) async fn fetch_pictures(state: &AppState, feed: &str) -> ApiResult<bo
         .await?;
     }
     Ok(got)
-}
-
-/// The client pictures are fetched with: like [`client`], but reaching only public
-/// addresses (see [`super::guard`]) unless `private` allows others.
-fn picture_client(private: bool) -> Result<&'static reqwest::Client, String> {
-    static CLIENTS: [OnceLock<Result<reqwest::Client, String>>; 2] =
-        [OnceLock::new(), OnceLock::new()];
-    CLIENTS[usize::from(private)]
-        .get_or_init(|| {
-            let mut b = builder()?;
-            if !private {
-                b = b
-                    .dns_resolver(std::sync::Arc::new(super::guard::PublicOnly))
-                    .redirect(reqwest::redirect::Policy::custom(|attempt| {
-                        match super::guard::literal_refusal(attempt.url()) {
-                            Some(refusal) => attempt.error(refusal),
-                            None if attempt.previous().len() >= 5 => {
-                                attempt.error("too many redirects")
-                            }
-                            None => attempt.follow(),
-                        }
-                    }));
-            }
-            b.build().map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(Clone::clone)
-}
-
-/// Fetches the picture at `url`, checks it like an upload and stores it; its address.
-async fn picture(state: &AppState, url: &str) -> Result<Sha256, String> {
-    let private = state.settings.feed_pictures_private;
-    if !private
-        && let Some(refusal) = reqwest::Url::parse(url)
-            .ok()
-            .and_then(|u| super::guard::literal_refusal(&u))
-    {
-        return Err(refusal);
-    }
-    let client =
-        picture_client(private).map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
-    let limit = usize::try_from(state.settings.max_upload_bytes).unwrap_or(usize::MAX);
-    let mut response = client
-        .get(url)
-        .header(reqwest::header::ACCEPT, "image/*")
-        .send()
-        .await
-        .map_err(|e| format!("cannot fetch {url}: {}", error_chain(&e)))?;
-    let bytes = read_body(&mut response, url, limit, "a picture").await?;
-    let max = state.settings.max_upload_bytes;
-    let (checked, bytes) =
-        tokio::task::spawn_blocking(move || (crate::ingest::ingest(&bytes, max), bytes))
-            .await
-            .map_err(|e| e.to_string())?;
-    let checked = checked.map_err(|e| format!("{url}: {e}"))?;
-    let sha = state.blobs.put(bytes).await.map_err(|e| e.to_string())?;
-    crate::publish::record_blob(&state.db, &sha, checked.size, checked.mime)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(sha)
-}
-
-/// An error with its causes, which reqwest keeps apart ("error sending request" alone says
-/// nothing of a refused connection).
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 /// Imports feed `feed_id` (from `file` when given, else from its address), records the
@@ -295,7 +115,16 @@ pub async fn run(
     };
     let fetched = match (file, f.url.as_deref()) {
         (Some(bytes), _) => Ok((bytes, None, None)),
-        (None, Some(url)) => match fetch(url, &f).await {
+        (None, Some(url)) => match fetch::conditional(fetch::Request {
+            url,
+            accept: "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+            etag: f.etag.as_deref(),
+            last_modified: f.last_modified.as_deref(),
+            limit: MAX_FEED_BYTES,
+            what: "a news feed",
+        })
+        .await
+        {
             Ok(Fetched::NotModified) => {
                 report.not_modified = true;
                 Err(None)
@@ -361,7 +190,8 @@ pub async fn run(
     Ok(report)
 }
 
-/// The id of the item standing for entry `key` of feed `feed`.
+/// The id of the item standing for entry `key` of feed `feed` (also used for the events of
+/// an agenda source): the feed's id and 12 hex digits of the key's hash.
 pub fn item_id(feed: &str, key: &str) -> String {
     let hash = Sha256::of(key.as_bytes());
     format!("{feed}-{}", &hash.as_str()[..12])

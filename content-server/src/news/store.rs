@@ -10,6 +10,7 @@ use sqlx::{Row, SqliteConnection};
 use utoipa::ToSchema;
 
 use crate::alerts::stored_instant;
+use crate::db::cols::{bad, instant_col, json_col, json_text, owner_col};
 
 /// A news item as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -161,28 +162,6 @@ pub struct ImportReport {
     pub error: Option<String>,
 }
 
-fn bad(e: impl std::fmt::Display) -> sqlx::Error {
-    sqlx::Error::Decode(e.to_string().into())
-}
-
-fn json_col<T: serde::de::DeserializeOwned>(r: &SqliteRow, column: &str) -> Result<T, sqlx::Error> {
-    let text: String = r.try_get(column)?;
-    serde_json::from_str(&text).map_err(|e| bad(format!("news {column}: {e}")))
-}
-
-fn instant_col(r: &SqliteRow, column: &str) -> Result<Option<Timestamp>, sqlx::Error> {
-    let text: Option<String> = r.try_get(column)?;
-    text.map(|t| t.parse().map_err(|e| bad(format!("news {column}: {e}"))))
-        .transpose()
-}
-
-fn owner_col(r: &SqliteRow) -> Result<Option<Insee>, sqlx::Error> {
-    let owner: Option<String> = r.try_get("owner")?;
-    owner
-        .map(|o| o.parse().map_err(|e| bad(format!("news owner: {e}"))))
-        .transpose()
-}
-
 /// The item query with the names of the users concerned, followed by `$tail` (a static
 /// string, as sqlx wants).
 macro_rules! select_items {
@@ -209,7 +188,7 @@ fn decode_item(r: &SqliteRow) -> Result<StoredItem, sqlx::Error> {
         title: json_col(r, "title")?,
         text: json_col(r, "body")?,
         image: image
-            .map(|i| i.parse().map_err(|e| bad(format!("news image: {e}"))))
+            .map(|i| i.parse().map_err(|e| bad(format!("image: {e}"))))
             .transpose()?,
         image_url: r.try_get("image_url")?,
         link: r.try_get("link")?,
@@ -254,10 +233,6 @@ pub async fn feed_items(
         .fetch_all(db)
         .await?;
     rows.iter().map(decode_item).collect()
-}
-
-fn json_text<T: Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
 /// Writes `item` (inserted, or replacing the row with its id). `by`: the user making the
@@ -468,26 +443,14 @@ pub async fn record_fetch(
     validators: Option<(Option<String>, Option<String>)>,
     error: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    let now = stored_instant(Timestamp::now());
-    let ok = error.is_none();
-    let (etag, modified) = validators.clone().unwrap_or_default();
-    sqlx::query(
-        "UPDATE news_feeds SET checked_at = ?2, last_error = ?3,
-            imported_at = CASE WHEN ?4 THEN ?2 ELSE imported_at END,
-            etag = CASE WHEN ?5 THEN ?6 ELSE etag END,
-            last_modified = CASE WHEN ?5 THEN ?7 ELSE last_modified END
-         WHERE id = ?1",
+    crate::fetch::record_attempt(
+        db,
+        crate::record_attempt_sql!("news_feeds"),
+        feed,
+        validators,
+        error,
     )
-    .bind(feed)
-    .bind(&now)
-    .bind(error)
-    .bind(ok)
-    .bind(validators.is_some())
-    .bind(etag)
-    .bind(modified)
-    .execute(db)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Stores an import's report, with the user who asked for it.

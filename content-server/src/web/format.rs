@@ -1,9 +1,10 @@
 //! French wording for the web page: instants and durations ("29 nov. 2026 à 14 h 05",
-//! "dans 14 minutes", in the territory's time zone), and communes by name.
+//! "dans 14 minutes", in the territory's time zone), communes and owners by name, counts,
+//! and the languages texts are written in.
 
 use beffroi_protocol::format::{format_time, month_name};
 use beffroi_protocol::ids::Insee;
-use beffroi_protocol::text::Lang;
+use beffroi_protocol::text::{Lang, Text};
 use beffroi_protocol::time::Zone;
 use jiff::Timestamp;
 
@@ -54,6 +55,11 @@ pub(crate) fn wait(seconds: u64) -> String {
     }
 }
 
+/// A stored instant (`created_at`, `imported_at`…), when it reads as one.
+pub(crate) fn stored_when(s: Option<&str>) -> Option<When> {
+    s.and_then(|s| s.parse().ok()).map(when)
+}
+
 /// An instant as a `datetime-local` field holds it: Paris wall-clock time to the minute.
 pub(crate) fn local_field(t: Timestamp) -> String {
     t.to_zoned_datetime(Zone::paris().tz())
@@ -77,6 +83,59 @@ pub(crate) fn commune_name(code: &str) -> String {
         .ok()
         .and_then(|c| crate::communes::by_insee(&c))
         .map_or_else(|| code.to_owned(), |c| c.name.clone())
+}
+
+/// Who something belongs to, in words.
+pub(crate) fn owner_words(owner: Option<&Insee>) -> String {
+    match owner {
+        None => "Communauté de communes".to_owned(),
+        Some(c) => commune_name(c.as_str()),
+    }
+}
+
+/// "0 ajoutée", "1 ajoutée", "2 ajoutées": French puts 0 and 1 in the singular.
+pub(crate) fn count(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n <= 1 { one } else { many })
+}
+
+/// The languages officers write in: French (required), then English and Dutch.
+pub(crate) const LANGUAGES: [(&str, &str); 3] =
+    [("fr", "français"), ("en", "anglais"), ("nl", "néerlandais")];
+
+/// The French name of one of the `LANGUAGES`.
+pub(crate) fn language_name(code: &str) -> &'static str {
+    LANGUAGES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("langue inconnue", |(_, name)| name)
+}
+
+/// The language of code `code` (French when it is not one).
+pub(crate) fn lang(code: &str) -> Lang {
+    code.parse().unwrap_or_else(|_| Lang::fr())
+}
+
+/// A per-language text in `lang` ("" when it has none in that language).
+pub(crate) fn in_lang(t: &Text, lang: &Lang) -> String {
+    t.0.get(lang).cloned().unwrap_or_default()
+}
+
+/// The headline the officer reads: French, else the first language.
+pub(crate) fn headline(t: &Text) -> String {
+    t.get(&Lang::fr()).unwrap_or("(sans titre)").to_owned()
+}
+
+/// The text typed in the three `LANGUAGES` fields `values` (French first), blanks left out
+/// except French when `french_always` (so that the shared rules refuse a blank one).
+pub(crate) fn typed_text(values: [&String; 3], french_always: bool) -> Text {
+    let mut t = Text::default();
+    for ((code, _), value) in LANGUAGES.iter().zip(values) {
+        let value = value.trim();
+        if (*code == "fr" && french_always) || !value.is_empty() {
+            t = t.with(lang(code), value);
+        }
+    }
+    t
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 mod alerts;
 mod assets;
+mod events;
 mod format;
 mod forms;
 mod news;
@@ -61,6 +62,7 @@ pub fn routes() -> Router<Arc<AppState>> {
             get(alerts::cancel_form).post(alerts::cancel_post),
         )
         .merge(news::routes())
+        .merge(events::routes())
         .layer(middleware::map_response(security_headers))
         .merge(assets::routes())
 }

@@ -22,13 +22,19 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use beffroi_protocol::ids::{Insee, Sha256};
-use beffroi_protocol::text::{Lang, Text};
+use beffroi_protocol::text::Lang;
 use jiff::Timestamp;
 use serde::Deserialize;
-use sqlx::Row;
 
-use super::format::{When, commune_name, from_local_field, local_field, when};
-use super::forms::{Choice, Errors, Fields, Posted, Problem, boxes, lines};
+use super::format::{
+    LANGUAGES, When, commune_name, count, from_local_field, headline, in_lang, language_name,
+    local_field, owner_words, stored_when, typed_text, when,
+};
+use super::forms::{
+    Choice, Deletion, EditForm, Editing, Errors, Fields, Intent, Picture, Posted, Rights, Upload,
+    commune_choices, commune_problem, default_owner, delete_form, delete_post, edit_form,
+    edit_post, lines, new_form, new_post, owner_choices, owner_field, pictures, uploaded,
+};
 use super::{Notice, Officer, SessionView, action_refused, error_page, render};
 use crate::api::error::ApiError;
 use crate::news::edit::{self, Announcement, DEFAULT_VALIDITY, FeedSettings, MAX_TEXT, MAX_TITLE};
@@ -84,11 +90,6 @@ pub(super) fn routes() -> Router<Arc<AppState>> {
 // Words and instants
 // ---------------------------------------------------------------------------------------
 
-/// A stored instant (`created_at`, `imported_at`…), when it reads as one.
-fn stored_when(s: Option<&str>) -> Option<When> {
-    s.and_then(|s| s.parse().ok()).map(when)
-}
-
 /// The communes an item or a feed concerns, in words.
 fn communes_words(communes: &[Insee]) -> String {
     if communes.is_empty() {
@@ -99,45 +100,6 @@ fn communes_words(communes: &[Insee]) -> String {
         .map(|c| commune_name(c.as_str()))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Who something belongs to, in words.
-fn owner_words(owner: Option<&Insee>) -> String {
-    match owner {
-        None => "Communauté de communes".to_owned(),
-        Some(c) => commune_name(c.as_str()),
-    }
-}
-
-/// A per-language text in `lang` ("" when it has none in that language).
-fn in_lang(t: &Text, lang: &Lang) -> String {
-    t.0.get(lang).cloned().unwrap_or_default()
-}
-
-/// The headline the officer reads: French, else the first language.
-fn headline(t: &Text) -> String {
-    t.get(&Lang::fr()).unwrap_or("(sans titre)").to_owned()
-}
-
-/// "0 ajoutée", "1 ajoutée", "2 ajoutées": French puts 0 and 1 in the singular.
-fn count(n: u32, one: &str, many: &str) -> String {
-    format!("{n} {}", if n <= 1 { one } else { many })
-}
-
-/// The languages an announcement is written in: French (required), then English and Dutch;
-/// those of the feeds' articles.
-const LANGUAGES: [(&str, &str); 3] = [("fr", "français"), ("en", "anglais"), ("nl", "néerlandais")];
-
-/// The French name of one of the `LANGUAGES`.
-fn language_name(code: &str) -> &'static str {
-    LANGUAGES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or("langue inconnue", |(_, name)| name)
-}
-
-fn lang(code: &str) -> Lang {
-    code.parse().unwrap_or_else(|_| Lang::fr())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -225,40 +187,6 @@ pub(crate) struct ItemLine {
     pub(crate) may_approve: bool,
     /// The officer may withdraw it or put it back.
     pub(crate) may_hide: bool,
-}
-
-/// What the officer may do, as the page shows it; the shared rules decide in the end.
-#[derive(Debug, Clone, Copy)]
-struct Rights<'a> {
-    user: &'a User,
-    self_publish: bool,
-}
-
-impl<'a> Rights<'a> {
-    fn of(state: &AppState, officer: &'a Officer) -> Self {
-        Rights {
-            user: &officer.user,
-            self_publish: state.settings.editors_self_publish,
-        }
-    }
-
-    /// May write some news (a viewer may not).
-    fn writes_any(self) -> bool {
-        self.user.role != Role::Viewer
-    }
-
-    /// May set up feeds for some owner.
-    fn feeds_any(self) -> bool {
-        self.writes_any() && self.user.publishes(self.self_publish)
-    }
-
-    fn writes(self, owner: Option<&Insee>) -> bool {
-        self.user.edits(owner)
-    }
-
-    fn publishes(self, owner: Option<&Insee>) -> bool {
-        self.user.edits(owner) && self.user.publishes(self.self_publish)
-    }
 }
 
 fn item_line(
@@ -474,7 +402,7 @@ async fn page(
         session: Some(officer.view()),
         csrf: officer.csrf.clone(),
         may_write: rights.writes_any(),
-        may_feeds: rights.feeds_any(),
+        may_feeds: rights.publishes_any(),
         result: done_notice(&q, &items, now),
         total: items.len(),
         filtered: !etat.is_empty() || !source.is_empty(),
@@ -596,12 +524,6 @@ fn refusal_page(headers: &HeaderMap, officer: &Officer, e: &ApiError, feed: bool
     }
 }
 
-/// The refusal of a form for something the officer sees but may not change; a post would
-/// be refused by the shared rules just the same.
-fn not_yours(headers: &HeaderMap, officer: &Officer, feed: bool) -> Response {
-    refusal_page(headers, officer, &ApiError::forbidden(""), feed)
-}
-
 /// A 409 in French.
 fn conflict_text(message: &str) -> String {
     if message.contains("would undo an edit") {
@@ -658,18 +580,6 @@ fn item_done(posted: &Posted, done: &str, changed: Result<StoredItem, ApiError>)
 // Fields both forms have, and their problems
 // ---------------------------------------------------------------------------------------
 
-/// The owner chosen in a form: `None` for the intercommunality (""), else a commune; when
-/// it is neither, `None` and the problem `choose` (a sentence asking to choose in the list).
-fn owner_field(owner: &str, choose: &str, errors: &mut Errors) -> Option<Insee> {
-    match owner.trim() {
-        "" => None,
-        code => code
-            .parse::<Insee>()
-            .inspect_err(|_| errors.push(Some("proprietaire"), choose))
-            .ok(),
-    }
-}
-
 /// The communes ticked in a form; a problem for each that is not a commune's code.
 fn communes_field(communes: &[String], errors: &mut Errors) -> Vec<Insee> {
     let mut out = Vec::new();
@@ -685,313 +595,9 @@ fn communes_field(communes: &[String], errors: &mut Errors) -> Vec<Insee> {
     out
 }
 
-/// A problem about the communes concerned, in French (`writing`: what the officer may not
-/// do there). The commune at fault is the one ticked at the problem's place; without a box
-/// ticked, the rules check the `owner`.
-fn commune_problem(p: &Problem<'_>, communes: &[String], owner: &str, writing: &str) -> String {
-    let code = p.item(communes).unwrap_or(owner);
-    let detail = p.detail;
-    if p.says("not a commune of the territory") {
-        format!("« {code} » n’est pas une commune de la communauté de communes.")
-    } else if p.says("may not write") {
-        format!(
-            "Vous ne pouvez pas {writing} pour {} : cette commune n’est pas de votre ressort.",
-            commune_name(code)
-        )
-    } else if p.says("listed twice") {
-        "Une commune est cochée deux fois.".to_owned()
-    } else {
-        format!("Communes concernées : {detail}")
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // The announcement and feed forms
 // ---------------------------------------------------------------------------------------
-
-/// What the officer opens a stored announcement or feed for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Intent {
-    Edit,
-    Delete,
-}
-
-/// An announcement or a feed being edited, as its form names it.
-#[derive(Debug, Clone)]
-pub(crate) struct Editing {
-    pub(crate) id: String,
-    /// Its title, or its name.
-    pub(crate) name: String,
-}
-
-/// What a deletion's confirmation says.
-#[derive(Debug)]
-struct Deletion {
-    title: &'static str,
-    question: String,
-    consequence: &'static str,
-    action: String,
-    back: String,
-}
-
-/// A confirmation before deleting.
-#[derive(Template)]
-#[template(path = "actualite_supprimer.html")]
-struct DeletePage {
-    title: &'static str,
-    session: Option<SessionView>,
-    csrf: String,
-    question: String,
-    consequence: &'static str,
-    action: String,
-    back: String,
-}
-
-/// The announcement form and the feed form (their values). Both follow one flow: a blank or
-/// stored value to the form; a post checked by the page, then written through the shared
-/// rules and answered 303, or the form again with the problems in French; a deletion
-/// confirmed first.
-trait NewsForm: Sized + Send + 'static {
-    /// What the form edits.
-    type Stored: Send;
-    /// What the shared rules write.
-    type Input: Send;
-    /// Whether this is the feed form (for the refusals' words).
-    const FEED: bool;
-    /// The list's `?fait=` after a deletion.
-    const DELETED: &'static str;
-
-    /// Whether the officer may use the form at all.
-    fn may_open(rights: Rights<'_>) -> bool;
-    /// Whether the officer may change `stored`.
-    fn may_change(rights: Rights<'_>, stored: &Self::Stored) -> bool;
-    /// The stored one `id` that `user` sees, when it may be opened for `intent`.
-    fn load(
-        state: &AppState,
-        user: &User,
-        id: &str,
-        intent: Intent,
-    ) -> impl Future<Output = Result<Self::Stored, ApiError>> + Send;
-    /// How the form names `stored`.
-    fn editing(stored: &Self::Stored) -> Editing;
-    /// A new one's form for `user`.
-    fn fresh(user: &User) -> Self;
-    /// The form of `stored` as it is.
-    fn of(stored: &Self::Stored) -> Self;
-    /// A posted form's values.
-    fn parse(fields: Fields) -> Self;
-    /// The shared rules' input, or the problems the page alone can tell.
-    fn input(&self) -> Result<Self::Input, Errors>;
-    /// The problems of a refusal by the shared rules, in French, by field.
-    fn errors(&self, e: &ApiError) -> Errors;
-    /// Writes through the shared rules (a new one when `id` is `None`): the id written.
-    fn write(
-        state: &AppState,
-        user: &User,
-        id: Option<&str>,
-        input: Self::Input,
-    ) -> impl Future<Output = Result<String, ApiError>> + Send;
-    /// 303 to the page that tells what was done to `id`.
-    fn done(id: &str, created: bool) -> Response;
-    /// The form with these values and `errors`, answered with `status`.
-    fn page(
-        self,
-        state: &AppState,
-        officer: &Officer,
-        headers: &HeaderMap,
-        editing: Option<Editing>,
-        errors: Errors,
-        status: StatusCode,
-    ) -> impl Future<Output = Response> + Send;
-    /// What the deletion's confirmation says.
-    fn deletion(stored: &Self::Stored) -> Deletion;
-    /// Deletes through the shared rules.
-    fn delete(
-        state: &AppState,
-        user: &User,
-        id: &str,
-    ) -> impl Future<Output = Result<(), ApiError>> + Send;
-}
-
-/// The stored announcement or feed `id` when the officer may change it; else the page
-/// saying why not.
-async fn changeable<F: NewsForm>(
-    state: &AppState,
-    officer: &Officer,
-    headers: &HeaderMap,
-    id: &str,
-    intent: Intent,
-) -> Result<F::Stored, Response> {
-    let rights = Rights::of(state, officer);
-    if !F::may_open(rights) {
-        return Err(read_only(headers));
-    }
-    let stored = F::load(state, &officer.user, id, intent)
-        .await
-        .map_err(|e| refusal_page(headers, officer, &e, F::FEED))?;
-    if !F::may_change(rights, &stored) {
-        return Err(not_yours(headers, officer, F::FEED));
-    }
-    Ok(stored)
-}
-
-/// `GET /actualites/nouvelle`, `GET /actualites/flux/nouveau`.
-async fn new_form<F: NewsForm>(
-    State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
-) -> Response {
-    if !F::may_open(Rights::of(&state, &officer)) {
-        return read_only(&headers);
-    }
-    let v = F::fresh(&officer.user);
-    v.page(
-        &state,
-        &officer,
-        &headers,
-        None,
-        Errors::default(),
-        StatusCode::OK,
-    )
-    .await
-}
-
-/// `POST /actualites/nouvelle`, `POST /actualites/flux/nouveau`.
-async fn new_post<F: NewsForm>(
-    State(state): State<Arc<AppState>>,
-    Posted {
-        officer,
-        headers,
-        form,
-    }: Posted<Fields>,
-) -> Response {
-    save(&state, &officer, &headers, None, F::parse(form)).await
-}
-
-/// `GET /actualites/infos/{id}/modifier`, `GET /actualites/flux/{id}/modifier`.
-async fn edit_form<F: NewsForm>(
-    State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    match changeable::<F>(&state, &officer, &headers, &id, Intent::Edit).await {
-        Ok(stored) => {
-            let editing = Some(F::editing(&stored));
-            let v = F::of(&stored);
-            v.page(
-                &state,
-                &officer,
-                &headers,
-                editing,
-                Errors::default(),
-                StatusCode::OK,
-            )
-            .await
-        }
-        Err(refused) => refused,
-    }
-}
-
-/// `POST /actualites/infos/{id}/modifier`, `POST /actualites/flux/{id}/modifier`.
-async fn edit_post<F: NewsForm>(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-    Posted {
-        officer,
-        headers,
-        form,
-    }: Posted<Fields>,
-) -> Response {
-    match F::load(&state, &officer.user, &id, Intent::Edit).await {
-        Ok(stored) => {
-            let editing = Some(F::editing(&stored));
-            save(&state, &officer, &headers, editing, F::parse(form)).await
-        }
-        Err(e) => refusal_page(&headers, &officer, &e, F::FEED),
-    }
-}
-
-/// Writes the form's values through the shared rules; the form again with the problems when
-/// they refuse them.
-async fn save<F: NewsForm>(
-    state: &AppState,
-    officer: &Officer,
-    headers: &HeaderMap,
-    editing: Option<Editing>,
-    v: F,
-) -> Response {
-    let input = match v.input() {
-        Ok(input) => input,
-        Err(errors) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return v
-                .page(state, officer, headers, editing, errors, status)
-                .await;
-        }
-    };
-    let id = editing.as_ref().map(|e| e.id.as_str());
-    match F::write(state, &officer.user, id, input).await {
-        Ok(saved) => F::done(&saved, editing.is_none()),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let errors = v.errors(&e).with_server_words(&e);
-            v.page(state, officer, headers, editing, errors, e.status)
-                .await
-        }
-        Err(e) => refusal_page(headers, officer, &e, F::FEED),
-    }
-}
-
-/// `GET /actualites/infos/{id}/supprimer`, `GET /actualites/flux/{id}/supprimer`.
-async fn delete_form<F: NewsForm>(
-    State(state): State<Arc<AppState>>,
-    officer: Officer,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    match changeable::<F>(&state, &officer, &headers, &id, Intent::Delete).await {
-        Ok(stored) => {
-            let d = F::deletion(&stored);
-            render(&DeletePage {
-                title: d.title,
-                session: Some(officer.view()),
-                csrf: officer.csrf.clone(),
-                question: d.question,
-                consequence: d.consequence,
-                action: d.action,
-                back: d.back,
-            })
-        }
-        Err(refused) => refused,
-    }
-}
-
-/// `POST /actualites/infos/{id}/supprimer`, `POST /actualites/flux/{id}/supprimer`.
-async fn delete_post<F: NewsForm>(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-    Posted {
-        officer, headers, ..
-    }: Posted,
-) -> Response {
-    match F::delete(&state, &officer.user, &id).await {
-        Ok(()) => done_redirect(F::DELETED, None),
-        Err(e) => refusal_page(&headers, &officer, &e, F::FEED),
-    }
-}
-
-/// The owner a new announcement or feed starts with: the intercommunality for those who may
-/// write for it, else the officer's first commune.
-fn default_owner(user: &User) -> String {
-    if user.edits(None) {
-        String::new()
-    } else {
-        user.communes
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default()
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // The announcement form
@@ -1027,77 +633,6 @@ impl Values {
     }
 }
 
-/// Whose news the officer may write: the intercommunality (for those who work for the
-/// whole territory), then the communes they write for.
-fn owner_choices(user: &User, chosen: &str) -> Vec<Choice> {
-    let mut out = Vec::new();
-    if user.edits(None) {
-        out.push(Choice {
-            value: String::new(),
-            label: "Communauté de communes".into(),
-            checked: chosen.is_empty(),
-        });
-    }
-    let chosen: Vec<String> = (!chosen.is_empty())
-        .then(|| chosen.to_owned())
-        .into_iter()
-        .collect();
-    out.extend(commune_choices(user, &chosen));
-    out
-}
-
-/// The communes the officer writes for, ticked when in `chosen`; what was chosen but is not
-/// offered is kept, ticked, at the end.
-fn commune_choices(user: &User, chosen: &[String]) -> Vec<Choice> {
-    let offered = crate::communes::territory()
-        .iter()
-        .filter(|c| user.edits(Some(&c.insee)))
-        .map(|c| (c.insee.to_string(), c.name.clone()))
-        .collect();
-    let chosen: Vec<String> = chosen.iter().filter(|c| !c.is_empty()).cloned().collect();
-    boxes(offered, &chosen, commune_name)
-}
-
-/// An uploaded picture the announcement may show.
-#[derive(Debug)]
-pub(crate) struct Picture {
-    /// The media's row id (for the element's id and its thumbnail).
-    pub(crate) id: i64,
-    pub(crate) sha256: String,
-    pub(crate) name: String,
-    /// "partagée" or the commune's name.
-    pub(crate) owner: String,
-    pub(crate) checked: bool,
-}
-
-/// The pictures `user` sees in the media library, by name; the one `chosen` ticked.
-async fn pictures(state: &AppState, user: &User, chosen: &str) -> Result<Vec<Picture>, ApiError> {
-    let rows =
-        sqlx::query("SELECT id, sha256, owner, name FROM media ORDER BY name COLLATE NOCASE, id")
-            .fetch_all(&state.db)
-            .await?;
-    let mut out: Vec<Picture> = Vec::new();
-    for r in &rows {
-        let owner: Option<String> = r.get("owner");
-        let insee: Option<Insee> = owner.as_deref().and_then(|o| o.parse().ok());
-        if !user.sees(insee.as_ref()) {
-            continue;
-        }
-        let sha256: String = r.get("sha256");
-        let checked = !chosen.is_empty() && sha256 == chosen && !out.iter().any(|p| p.checked);
-        out.push(Picture {
-            id: r.get("id"),
-            name: r.get("name"),
-            owner: owner
-                .as_deref()
-                .map_or_else(|| "partagée".to_owned(), commune_name),
-            sha256,
-            checked,
-        });
-    }
-    Ok(out)
-}
-
 /// The announcement form.
 #[derive(Template)]
 #[template(path = "actualite_formulaire.html")]
@@ -1119,11 +654,9 @@ struct FormPage {
     default_days: i64,
 }
 
-impl NewsForm for Values {
+impl EditForm for Values {
     type Stored = StoredItem;
     type Input = Announcement;
-    const FEED: bool = false;
-    const DELETED: &'static str = "supprimee";
 
     fn may_open(rights: Rights<'_>) -> bool {
         rights.writes_any()
@@ -1228,16 +761,6 @@ impl NewsForm for Values {
             "Choisissez la commune de l’annonce dans la liste.",
             &mut errors,
         );
-        let text = |values: [&String; 3], french_always: bool| {
-            let mut t = Text::default();
-            for ((code, _), value) in LANGUAGES.iter().zip(values) {
-                let value = value.trim();
-                if (*code == "fr" && french_always) || !value.is_empty() {
-                    t = t.with(lang(code), value);
-                }
-            }
-            t
-        };
         let image = match self.image.trim() {
             "" => None,
             sha => match sha.parse::<Sha256>() {
@@ -1273,8 +796,8 @@ impl NewsForm for Values {
         Ok(Announcement {
             id: None,
             owner,
-            title: text([&self.title_fr, &self.title_en, &self.title_nl], true),
-            text: text([&self.text_fr, &self.text_en, &self.text_nl], false),
+            title: typed_text([&self.title_fr, &self.title_en, &self.title_nl], true),
+            text: typed_text([&self.text_fr, &self.text_en, &self.text_nl], false),
             image,
             link: (!link.is_empty()).then(|| link.to_owned()),
             valid_from,
@@ -1406,7 +929,7 @@ impl NewsForm for Values {
         Deletion {
             title: "Supprimer l’annonce ?",
             question: format!("Supprimer l’annonce « {} » ?", headline(&item.title)),
-            consequence: "Elle disparaît des écrans à leur prochaine mise à jour, et de cette liste. Pour seulement la suspendre, retirez-la plutôt : vous pourrez la remettre.",
+            consequence: "Elle disparaît des écrans à leur prochaine mise à jour, et de cette liste. Pour seulement la suspendre, retirez-la plutôt : vous pourrez la remettre.".into(),
             action: format!("/actualites/infos/{}/supprimer", item.id),
             back: "/actualites".into(),
         }
@@ -1414,6 +937,18 @@ impl NewsForm for Values {
 
     async fn delete(state: &AppState, user: &User, id: &str) -> Result<(), ApiError> {
         edit::delete_announcement(state, user, id).await
+    }
+
+    fn deleted() -> Response {
+        done_redirect("supprimee", None)
+    }
+
+    fn read_only(headers: &HeaderMap) -> Response {
+        read_only(headers)
+    }
+
+    fn refused(headers: &HeaderMap, officer: &Officer, e: &ApiError) -> Response {
+        refusal_page(headers, officer, e, false)
     }
 }
 
@@ -1451,14 +986,12 @@ struct FeedFormPage {
     languages: Vec<Choice>,
 }
 
-impl NewsForm for FeedValues {
+impl EditForm for FeedValues {
     type Stored = StoredFeed;
     type Input = FeedSettings;
-    const FEED: bool = true;
-    const DELETED: &'static str = "flux-supprime";
 
     fn may_open(rights: Rights<'_>) -> bool {
-        rights.feeds_any()
+        rights.publishes_any()
     }
 
     fn may_change(rights: Rights<'_>, f: &StoredFeed) -> bool {
@@ -1653,7 +1186,7 @@ impl NewsForm for FeedValues {
         Deletion {
             title: "Supprimer le flux ?",
             question: format!("Supprimer le flux « {} » ?", f.name),
-            consequence: "Les actualités qui en viennent sont supprimées avec lui et disparaissent des écrans à leur prochaine mise à jour. Pour seulement arrêter les imports, décochez « Importer automatiquement » dans ses réglages.",
+            consequence: "Les actualités qui en viennent sont supprimées avec lui et disparaissent des écrans à leur prochaine mise à jour. Pour seulement arrêter les imports, décochez « Importer automatiquement » dans ses réglages.".into(),
             action: format!("/actualites/flux/{}/supprimer", f.id),
             back: format!("/actualites/flux/{}", f.id),
         }
@@ -1661,6 +1194,18 @@ impl NewsForm for FeedValues {
 
     async fn delete(state: &AppState, user: &User, id: &str) -> Result<(), ApiError> {
         edit::delete_feed(state, user, id).await
+    }
+
+    fn deleted() -> Response {
+        done_redirect("flux-supprime", None)
+    }
+
+    fn read_only(headers: &HeaderMap) -> Response {
+        read_only(headers)
+    }
+
+    fn refused(headers: &HeaderMap, officer: &Officer, e: &ApiError) -> Response {
+        refusal_page(headers, officer, e, true)
     }
 }
 
@@ -1888,66 +1433,15 @@ async fn upload_post(
     Path(id): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let unreadable =
-        |status: StatusCode, text: &str| error_page(&headers, status, "Envoi illisible", text);
-    let too_large = || {
-        unreadable(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!(
-                "Ce fichier dépasse {} Mio : ce n’est pas un flux d’actualités.",
-                MAX_FEED_BYTES >> 20
-            ),
-        )
+    let upload = Upload {
+        max_bytes: MAX_FEED_BYTES,
+        what: "un flux d’actualités",
+        page: "de la page du flux",
     };
-    let Ok(mut multipart) = multipart else {
-        return unreadable(
-            StatusCode::BAD_REQUEST,
-            "Le fichier doit être envoyé par le formulaire de dépôt de la page du flux.",
-        );
-    };
-    let mut csrf = None;
-    let mut file: Option<Vec<u8>> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return too_large();
-            }
-            Err(e) => {
-                tracing::info!("news page: unreadable upload: {e}");
-                return unreadable(
-                    StatusCode::BAD_REQUEST,
-                    "L’envoi a été interrompu ou n’a pas pu être lu ; réessayez.",
-                );
-            }
-        };
-        match field.name() {
-            Some("csrf_token") => csrf = field.text().await.ok(),
-            Some("fichier") => match field.bytes().await {
-                Ok(bytes) => file = Some(bytes.to_vec()),
-                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    return too_large();
-                }
-                Err(_) => {
-                    return unreadable(
-                        StatusCode::BAD_REQUEST,
-                        "L’envoi a été interrompu ; réessayez.",
-                    );
-                }
-            },
-            _ => {}
-        }
-    }
-    if let Some(refused) = officer.csrf_refusal(csrf.as_deref(), &headers) {
-        return refused;
-    }
-    match file.filter(|f| !f.is_empty()) {
-        Some(bytes) if bytes.len() <= MAX_FEED_BYTES => {
-            import(&state, &officer, &headers, &id, Some(bytes)).await
-        }
-        Some(_) => too_large(),
-        None => {
+    match uploaded(&officer, &headers, multipart, upload).await {
+        Err(refused) => refused,
+        Ok(Some(bytes)) => import(&state, &officer, &headers, &id, Some(bytes)).await,
+        Ok(None) => {
             feed_page_with(
                 &state,
                 &officer,
@@ -1966,6 +1460,8 @@ async fn upload_post(
 
 #[cfg(test)]
 mod tests {
+    use beffroi_protocol::text::Text;
+
     use super::*;
 
     #[test]

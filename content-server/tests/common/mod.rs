@@ -5,6 +5,8 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use beffroi_protocol::time::Zone;
 use beffroi_server::Settings;
@@ -371,6 +373,37 @@ pub async fn screen_with_playlist(
     assert_eq!(r.0, 201, "{}", r.1);
 }
 
+/// Creates shared playlists (`(id, body)`) and full-screen screens (`(id, commune,
+/// playlist)`, owned by their commune), then publishes everything.
+pub async fn publish_screens(
+    admin: &Api,
+    playlists: &[(&str, Value)],
+    screens: &[(&str, &str, &str)],
+) {
+    for (id, body) in playlists {
+        let r = admin
+            .post("/api/v1/playlists", &json!({ "id": id, "body": body }))
+            .await;
+        assert_eq!(r.0, 201, "{}", r.1);
+    }
+    for (id, commune, playlist) in screens {
+        let r = admin
+            .post(
+                "/api/v1/screens",
+                &json!({ "id": id, "owner": commune, "body": {
+                    "name": format!("Écran {id}"),
+                    "commune": commune,
+                    "layout": "fullscreen",
+                    "default_playlists": { "main": playlist },
+                }}),
+            )
+            .await;
+        assert_eq!(r.0, 201, "{}", r.1);
+    }
+    let r = admin.post("/api/v1/publish", &json!({})).await;
+    assert_eq!(r.0, 200, "{}", r.1);
+}
+
 /// A device's manifest: (status, ETag, body) asked with `If-None-Match: etag`.
 pub async fn device_manifest(device: &Api, etag: Option<&str>) -> (u16, String, Value) {
     let mut rb = device.request(reqwest::Method::GET, "/api/v1/player/manifest");
@@ -387,6 +420,21 @@ pub async fn device_manifest(device: &Api, etag: Option<&str>) -> (u16, String, 
         serde_json::from_str(&text).unwrap()
     };
     (status, etag, body)
+}
+
+/// The data set `name` (`news`, `events`…) a device's manifest refers to; `None`: the
+/// screen shows none.
+pub async fn data_set<T: serde::de::DeserializeOwned>(device: &Api, name: &str) -> Option<T> {
+    let (status, _, m) = device_manifest(device, None).await;
+    assert_eq!(status, 200);
+    let sha = m["data"][name]["sha256"].as_str()?.to_owned();
+    let r = device
+        .request(reqwest::Method::GET, &format!("/api/v1/assets/{sha}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    Some(serde_json::from_slice(&r.bytes().await.unwrap()).unwrap())
 }
 
 /// A browser: keeps cookies, does not follow redirects (the tests look at them).
@@ -492,4 +540,59 @@ pub fn local_field(t: jiff::Timestamp) -> String {
     t.to_zoned_datetime(Zone::paris().tz())
         .strftime("%Y-%m-%dT%H:%M")
         .to_string()
+}
+
+/// A document served over HTTP at `path` with an ETag (and a picture at `/photo.png`),
+/// counting requests and conditional ones.
+pub struct DocHost {
+    /// The document's address.
+    pub url: String,
+    /// Requests for it.
+    pub hits: Arc<AtomicUsize>,
+    /// Requests answered 304.
+    pub conditional: Arc<AtomicUsize>,
+}
+
+/// Serves `body(origin)` at `path`.
+pub async fn doc_host(path: &str, body: impl Fn(&str) -> Vec<u8>) -> DocHost {
+    use axum::http::{HeaderMap, StatusCode as Http, header};
+    let hits = Arc::new(AtomicUsize::new(0));
+    let conditional = Arc::new(AtomicUsize::new(0));
+    let (h, c) = (Arc::clone(&hits), Arc::clone(&conditional));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let body = body(&origin);
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(80, 60, image::Rgb([30, 200, 60]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let app = axum::Router::new()
+        .route(
+            "/photo.png",
+            axum::routing::get(move || async move { ([(header::CONTENT_TYPE, "image/png")], png) }),
+        )
+        .route(
+            path,
+            axum::routing::get(move |headers: HeaderMap| {
+                let (h, c, body) = (Arc::clone(&h), Arc::clone(&c), body.clone());
+                async move {
+                    h.fetch_add(1, Ordering::SeqCst);
+                    if headers
+                        .get(header::IF_NONE_MATCH)
+                        .is_some_and(|v| v == "\"v1\"")
+                    {
+                        c.fetch_add(1, Ordering::SeqCst);
+                        return (Http::NOT_MODIFIED, [(header::ETAG, "\"v1\"")], Vec::new());
+                    }
+                    (Http::OK, [(header::ETAG, "\"v1\"")], body)
+                }
+            }),
+        );
+    let url = format!("{origin}{path}");
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    DocHost {
+        url,
+        hits,
+        conditional,
+    }
 }

@@ -326,10 +326,16 @@ fn offset(shape: Shape, dx: f32, dy: f32) -> Shape {
             colour,
             radius,
         },
-        Shape::Image { rect, source, uv } => Shape::Image {
+        Shape::Image {
+            rect,
+            source,
+            uv,
+            radius,
+        } => Shape::Image {
             rect: rect.offset(dx, dy),
             source,
             uv,
+            radius,
         },
         Shape::Text(mut t) => {
             t.rect = t.rect.offset(dx, dy);

@@ -12,9 +12,13 @@ use beffroi_protocol::validate::Validate;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::layout::{BLACK, WHITE};
+use beffroi_protocol::data::events::EventCategory;
+
+use super::items::{self, Area, Ctx, ItemTime};
+use super::layout::{BLACK, Scale, WHITE};
 use super::{Input, build};
-use crate::scene::{Node, Rect, Scene, Shape, Text, TextSize};
+use crate::icons::{Icon, TintedIcon};
+use crate::scene::{ImageSource, Node, Rect, Scene, Shape, Text, TextSize};
 
 const TOWN_HALL: &str = include_str!("../../../layouts/town-hall.toml");
 
@@ -623,9 +627,285 @@ fn a_fade_between_photos_keeps_the_old_one_opaque_so_the_zone_never_shows_throug
     let opacities: Vec<f32> = scene
         .nodes
         .iter()
-        .filter(|n| matches!(n.shape, Shape::Image { .. }))
+        .filter(|n| {
+            matches!(
+                n.shape,
+                Shape::Image {
+                    source: ImageSource::Asset(_),
+                    ..
+                }
+            )
+        })
         .map(|n| n.opacity)
         .collect();
     // The old photo stays opaque under the new one fading in: a true cross-fade.
     assert_eq!(opacities, vec![1.0, 0.5]);
+}
+
+// The agenda's pictograms, pictures, cancellations and languages ([E2]).
+
+/// The test data with `events` as its agenda.
+fn agenda(events: Vec<Value>) -> DataSets {
+    let mut d = data();
+    d.events = Some(serde_json::from_value(json!({ "events": events })).unwrap());
+    d.check().unwrap();
+    d
+}
+
+/// An event at Fruges on Wednesday 2 December at 18:30.
+fn fruges_event(id: &str, edit: impl FnOnce(&mut Value)) -> Value {
+    let mut e = event(
+        id,
+        &format!("Titre {id}"),
+        "2026-12-02T18:30:00+01:00[Europe/Paris]",
+        "2026-12-02T21:00:00+01:00[Europe/Paris]",
+        "62364",
+        "scheduled",
+    );
+    e["title"]["en"] = json!(format!("Title {id}"));
+    edit(&mut e);
+    e
+}
+
+/// The pictograms of `scene`, with their node's rectangle.
+fn icons(scene: &Scene) -> Vec<(TintedIcon, Rect)> {
+    scene
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.shape {
+            Shape::Image {
+                source: ImageSource::Icon(icon),
+                rect,
+                ..
+            } => Some((*icon, *rect)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The assets `scene` draws, with their node's rectangle, in the zone starting at `x`.
+fn pictures_at(scene: &Scene, x: f32) -> Vec<(Sha256, Rect, f32)> {
+    scene
+        .nodes
+        .iter()
+        .filter(|n| n.clip.is_some_and(|c| c.x == x))
+        .filter_map(|n| match &n.shape {
+            Shape::Image {
+                source: ImageSource::Asset(sha),
+                rect,
+                radius,
+                ..
+            } => Some((sha.clone(), *rect, *radius)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn agenda_manifest(edit: impl FnOnce(&mut Value)) -> Manifest {
+    manifest(
+        json!([{ "id": "agenda", "duration_ms": 10000, "kind": "events", "max": 4 }]),
+        edit,
+    )
+}
+
+#[test]
+fn every_event_category_gets_its_own_pictogram_drawn_texel_for_pixel() {
+    let m = agenda_manifest(|_| {});
+    let categories = [
+        "festival",
+        "market",
+        "concert",
+        "exhibition",
+        "sport",
+        "theatre",
+        "cinema",
+        "conference",
+        "workshop",
+        "guided_tour",
+        "nature",
+        "family",
+        "other",
+    ];
+    let mut seen = Vec::new();
+    for category in categories {
+        let d = agenda(vec![fruges_event("e", |e| e["category"] = json!(category))]);
+        let scene = scene_at(&m, &d, "2026-11-29T13:05:05Z", 1920, 1080);
+        let found = icons(&scene);
+        // One in the main zone (wide rows), one in the side column (compact rows).
+        assert_eq!(found.len(), 2, "{category}");
+        let category: EventCategory = serde_json::from_value(json!(category)).unwrap();
+        for (icon, rect) in &found {
+            assert_eq!(icon.icon, Icon::for_event(category));
+            // Rasterised at the size drawn, on whole pixels: no resampling blur.
+            assert_eq!((rect.w, rect.h), (icon.size as f32, icon.size as f32));
+            assert_eq!((rect.x.fract(), rect.y.fract()), (0.0, 0.0));
+            // At least as tall as a title line: a pictogram must read from where the text does.
+            assert!(
+                icon.size >= 36,
+                "{icon:?} is too small to read across a hall"
+            );
+            assert_eq!(icon.colour, m.screen.theme.accent);
+        }
+        seen.push(found[0].0.icon);
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), categories.len());
+}
+
+#[test]
+fn an_event_picture_is_drawn_only_when_the_manifest_carries_it() {
+    let m = agenda_manifest(|_| {});
+    let absent = Sha256::of(b"not in this bundle");
+    let d = agenda(vec![
+        fruges_event("avec", |e| e["image"] = json!(photo())),
+        fruges_event("sans", |e| e["image"] = json!(absent)),
+        fruges_event("rien", |_| {}),
+    ]);
+    let scene = scene_at(&m, &d, "2026-11-29T13:05:05Z", 1920, 1080);
+    // Wide rows: one rounded, cover-cropped thumbnail at the right end of its card.
+    let main = pictures_at(&scene, 0.0);
+    assert_eq!(main.len(), 1, "{main:?}");
+    let (sha, rect, radius) = &main[0];
+    assert_eq!(sha, &photo());
+    assert!(*radius > 0.0);
+    let (_, title) = texts(&scene)
+        .find(|(n, t)| t.text == "Titre avec" && n.clip.is_some_and(|c| c.x == 0.0))
+        .unwrap();
+    let title = title.rect;
+    assert!(rect.x > title.right() && rect.right() < 1380.0);
+    assert!(rect.y < title.y && rect.bottom() > title.bottom());
+    // Cover-cropped: the part shown keeps the photo's own proportions.
+    let shown = scene.nodes.iter().find_map(|n| match &n.shape {
+        Shape::Image {
+            source: ImageSource::Asset(s),
+            rect,
+            uv,
+            ..
+        } if *s == photo() && n.clip.is_some_and(|c| c.x == 0.0) => {
+            Some((rect.w / uv.w) / (rect.h / uv.h))
+        }
+        _ => None,
+    });
+    assert!((shown.unwrap() - 1600.0 / 1067.0).abs() < 1e-3, "{shown:?}");
+    // The picture missing from the bundle leaves no grey placeholder box anywhere.
+    assert!(scene.nodes.iter().all(|n| !matches!(
+        &n.shape,
+        Shape::Image { source: ImageSource::Asset(s), .. } if *s == absent
+    )));
+    // The side column shows the first event's picture as a banner across its card.
+    let side = pictures_at(&scene, 1380.0);
+    assert_eq!(side.len(), 1, "{side:?}");
+    let (_, banner, _) = &side[0];
+    assert!(banner.w > 400.0 && banner.h < banner.w, "{banner:?}");
+    let (_, side_title) = texts(&scene)
+        .find(|(n, t)| t.text == "Titre avec" && n.clip.is_some_and(|c| c.x == 1380.0))
+        .unwrap();
+    assert!(banner.bottom() <= side_title.rect.y);
+
+    // No banner when the first event has no picture: the column stays a plain list.
+    let d = agenda(vec![
+        fruges_event("rien", |_| {}),
+        fruges_event("avec", |e| e["image"] = json!(photo())),
+    ]);
+    let scene = scene_at(&m, &d, "2026-11-29T13:05:05Z", 1920, 1080);
+    assert!(pictures_at(&scene, 1380.0).is_empty());
+    assert_eq!(pictures_at(&scene, 0.0).len(), 1);
+}
+
+#[test]
+fn a_cancelled_event_is_struck_through_and_faded() {
+    let m = agenda_manifest(|_| {});
+    let d = agenda(vec![
+        fruges_event("annule", |e| e["status"] = json!("cancelled")),
+        fruges_event("maintenu", |_| {}),
+    ]);
+    let scene = scene_at(&m, &d, "2026-11-29T13:05:05Z", 1920, 1080);
+    let theme = &m.screen.theme;
+    let titles = |needle: &str| {
+        texts(&scene)
+            .filter(|(_, t)| t.text == needle)
+            .map(|(_, t)| t.clone())
+            .collect::<Vec<_>>()
+    };
+    for t in titles("Titre annule") {
+        assert!(t.strike);
+        // Faded towards the card, but opaque: the bar and the glyphs do not add up.
+        assert_ne!(t.colour, theme.text);
+        assert_eq!(t.colour.a, 255);
+    }
+    for t in titles("Titre maintenu") {
+        assert!(!t.strike);
+        assert_eq!(t.colour, theme.text);
+    }
+    let faded: Vec<u8> = icons(&scene).iter().map(|(i, _)| i.colour.a).collect();
+    // Main then side: the cancelled event comes first in each.
+    assert_eq!(faded, vec![0x80, 255, 0x80, 255]);
+    assert_eq!(texts(&scene).filter(|(_, t)| t.text == "Annulé").count(), 2);
+}
+
+#[test]
+fn the_agenda_speaks_english_on_an_english_screen() {
+    let m = agenda_manifest(|v| v["screen"]["languages"] = json!(["en", "fr"]));
+    let d = agenda(vec![
+        fruges_event("tomorrow", |e| {
+            e["start"] = json!("2026-11-30T18:30:00+01:00[Europe/Paris]");
+            e["end"] = json!("2026-11-30T20:00:00+01:00[Europe/Paris]");
+            e["status"] = json!("cancelled");
+        }),
+        fruges_event("later", |e| e["status"] = json!("postponed")),
+        fruges_event("weekend", |e| {
+            e["start"] = json!("2026-12-05T00:00:00+01:00[Europe/Paris]");
+            e["end"] = json!("2026-12-07T00:00:00+01:00[Europe/Paris]");
+            e["all_day"] = json!(true);
+            e["status"] = json!("full");
+        }),
+    ]);
+    let scene = scene_at(&m, &d, "2026-11-29T13:05:05Z", 1920, 1080);
+    for english in [
+        "What's on",
+        "Title tomorrow",
+        "Tomorrow · 6:30\u{a0}pm",
+        "Cancelled",
+        "Postponed",
+        "Sold out",
+        "All weekend",
+    ] {
+        assert!(has_text(&scene, english), "{english:?} missing");
+    }
+    for french in [
+        "Agenda", "Titre", "Demain", "Annulé", "Reporté", "Complet", "week-end",
+    ] {
+        assert!(!has_text(&scene, french), "{french:?} on an English screen");
+    }
+    // The evaluator skips an agenda with nothing to show; drawn all the same (its data
+    // changed under it), its message is English too.
+    let empty = agenda(Vec::new());
+    let ctx = Ctx {
+        manifest: &m,
+        data: &empty,
+        theme: &m.screen.theme,
+        lang: m.screen.language(),
+        tz: m.screen.time_zone.tz(),
+        at: ts("2026-11-29T13:05:05Z"),
+        scale: Scale::reference(1920, 1080),
+    };
+    let area = Area {
+        rect: Rect::new(0.0, 0.0, 1380.0, 960.0),
+        bg: m.screen.theme.background,
+    };
+    let time = ItemTime {
+        started: ctx.at,
+        elapsed_ms: 0,
+    };
+    let item = &m.playlists[0].items[0];
+    let shapes = items::draw(&ctx, item, &area, time);
+    let said: Vec<&str> = shapes
+        .iter()
+        .filter_map(|s| match s {
+            Shape::Text(t) => Some(t.text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(said, ["What's on", "Nothing planned in the coming days"]);
 }

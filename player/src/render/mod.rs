@@ -109,29 +109,34 @@ impl Renderer {
         }
     }
 
-    /// Image sources of `scene` that are neither uploaded nor known to be broken: the caller
+    /// Image sources of `scene` to decode, with the size to decode each to: those neither
+    /// uploaded nor known to be broken, and those uploaded for a smaller box than `scene`
+    /// draws them in (a photo first seen as a thumbnail, then as a banner). The caller
     /// decodes them (off the render thread) and hands them to [`Renderer::set_image`].
-    pub fn missing_images(&self, scene: &Scene) -> Vec<ImageSource> {
-        let mut out: Vec<ImageSource> = Vec::new();
-        for n in &scene.nodes {
-            if let Shape::Image { source, .. } = &n.shape
-                && !self.textures.knows(source)
-                && !out.contains(source)
-            {
-                out.push(source.clone());
-            }
-        }
-        out
+    pub fn missing_images(&self, scene: &Scene) -> Vec<(ImageSource, (u32, u32))> {
+        scene
+            .image_sizes()
+            .into_iter()
+            .filter(|(source, size)| self.textures.needs(source, *size))
+            .collect()
     }
 
-    /// Uploads a decoded image, or records why it cannot be shown (drawn as a placeholder).
-    pub fn set_image(&mut self, gpu: &Gpu, source: ImageSource, image: Result<RgbaImage, String>) {
+    /// Uploads an image decoded for a box of `size` pixels (as [`Renderer::missing_images`]
+    /// asked), or records why it cannot be shown (drawn as a placeholder).
+    pub fn set_image(
+        &mut self,
+        gpu: &Gpu,
+        source: ImageSource,
+        size: (u32, u32),
+        image: Result<RgbaImage, String>,
+    ) {
         match image {
             Ok(img) => self.textures.insert(
                 &gpu.device,
                 &gpu.queue,
                 &self.quads.texture_layout,
                 source,
+                size,
                 &img,
                 self.stats.frames,
             ),
@@ -163,12 +168,24 @@ impl Renderer {
                     Instance::solid(*rect, *colour, *radius, *opacity, clip_edges),
                     None,
                 ),
-                Shape::Image { rect, source, uv } => (
-                    Instance::textured(*rect, *uv, *opacity, clip_edges),
+                Shape::Image {
+                    rect,
+                    source,
+                    uv,
+                    radius,
+                } => (
+                    Instance::textured(*rect, *uv, *radius, *opacity, clip_edges),
                     Some(source.clone()),
                 ),
                 Shape::Text(t) => {
                     let l = text::lay_out(&mut self.font_system, t, *opacity, *clip);
+                    // Strike-through lines join the text's own layer: drawn just before
+                    // the glyphs, in their colour, they read as one with them.
+                    let layer = self.layers.last_mut().expect("one layer at least");
+                    for r in &l.strikes {
+                        let inst = Instance::solid(*r, t.colour, 0.0, *opacity, clip_edges);
+                        push_run(&mut instances, layer, inst, None);
+                    }
                     laid.last_mut().expect("one layer at least").push(l);
                     continue;
                 }
@@ -178,13 +195,8 @@ impl Renderer {
                 laid.push(Vec::new());
                 self.layers.push(Layer::default());
             }
-            let i = instances.len() as u32;
-            instances.push(inst);
             let layer = self.layers.last_mut().expect("one layer at least");
-            match layer.runs.last_mut() {
-                Some((k, range)) if *k == key && range.end == i => range.end = i + 1,
-                _ => layer.runs.push((key, i..i + 1)),
-            }
+            push_run(&mut instances, layer, inst, key);
         }
         self.quads
             .prepare(device, queue, (scene.width, scene.height), &instances);
@@ -343,6 +355,22 @@ impl Renderer {
         );
         self.frame = Some(frame);
         encoder
+    }
+}
+
+/// Appends `inst` to the instances and to `layer`'s last run when it shares its texture,
+/// else to a new run.
+fn push_run(
+    instances: &mut Vec<Instance>,
+    layer: &mut Layer,
+    inst: Instance,
+    key: Option<ImageSource>,
+) {
+    let i = instances.len() as u32;
+    instances.push(inst);
+    match layer.runs.last_mut() {
+        Some((k, range)) if *k == key && range.end == i => range.end = i + 1,
+        _ => layer.runs.push((key, i..i + 1)),
     }
 }
 

@@ -34,14 +34,21 @@ impl Instance {
         }
     }
 
-    /// An image over `rect`, showing the `uv` part of its texture.
-    pub(crate) fn textured(rect: Rect, uv: Rect, opacity: f32, clip: [f32; 4]) -> Self {
+    /// An image over `rect`, showing the `uv` part of its texture, corners rounded by
+    /// `radius`.
+    pub(crate) fn textured(
+        rect: Rect,
+        uv: Rect,
+        radius: f32,
+        opacity: f32,
+        clip: [f32; 4],
+    ) -> Self {
         Self {
             rect: [rect.x, rect.y, rect.w, rect.h],
             uv: [uv.x, uv.y, uv.w, uv.h],
             colour: [opacity; 4],
             clip,
-            params: [0.0, 1.0, 0.0, 0.0],
+            params: [radius, 1.0, 0.0, 0.0],
         }
     }
 }

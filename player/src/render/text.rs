@@ -36,6 +36,8 @@ pub(crate) struct Laid {
     pub(crate) origins: Vec<(f32, f32)>,
     pub(crate) bounds: TextBounds,
     pub(crate) colour: Color,
+    /// Strike-through bars, in frame pixels, one per line of a struck text.
+    pub(crate) strikes: Vec<Rect>,
 }
 
 impl Laid {
@@ -53,12 +55,15 @@ impl Laid {
     }
 }
 
-fn attrs(weight: Weight) -> Attrs<'static> {
-    let w = match weight {
+fn attrs(t: &Text) -> Attrs<'static> {
+    let w = match t.weight {
         Weight::Regular => CtWeight::NORMAL,
         Weight::Bold => CtWeight::BOLD,
     };
-    Attrs::new().family(Family::Name(FAMILY)).weight(w)
+    let a = Attrs::new().family(Family::Name(FAMILY)).weight(w);
+    // Glyphon draws no decorations, but with the attribute set cosmic-text reports where
+    // the font puts its strike-through on each line; `strikes` draws it from that.
+    if t.strike { a.strikethrough() } else { a }
 }
 
 /// Shapes `t` at `size` pixels; returns the buffer, its line count and its height.
@@ -90,7 +95,7 @@ fn shape(
         Align::Center => CtAlign::Center,
         Align::Right => CtAlign::Right,
     };
-    b.set_text(&t.text, &attrs(t.weight), Shaping::Advanced, Some(align));
+    b.set_text(&t.text, &attrs(t), Shaping::Advanced, Some(align));
     b.shape_until_scroll(false);
     let lines = buffer.layout_runs().count();
     (buffer, lines, lines as f32 * line)
@@ -165,10 +170,51 @@ pub(crate) fn lay_out(fs: &mut FontSystem, t: &Text, opacity: f32, clip: Option<
         bottom: c.bottom().ceil() as i32,
     };
     let a = (f32::from(t.colour.a) * opacity.clamp(0.0, 1.0)).round() as u8;
+    let strikes = if t.strike && t.marquee.is_none() {
+        strikes(&buffer, t.rect.x, top)
+    } else {
+        Vec::new()
+    };
     Laid {
         buffer,
         origins,
         bounds,
         colour: Color::rgba(t.colour.r, t.colour.g, t.colour.b, a),
+        strikes,
     }
+}
+
+/// The strike-through bar of each line of `buffer` drawn with its top-left corner at
+/// `(left, top)`: from the first glyph to the last, at the font's strike-out position, on
+/// whole pixels. Bolder than the font's own (a twelfth of the size at least), so that it
+/// reads from across a hall.
+fn strikes(buffer: &Buffer, left: f32, top: f32) -> Vec<Rect> {
+    let mut out = Vec::new();
+    for run in buffer.layout_runs() {
+        for span in run.decorations {
+            let glyphs = &run.glyphs[span.glyph_range.clone()];
+            let x0 = glyphs.iter().map(|g| g.x).fold(f32::INFINITY, f32::min);
+            let x1 = glyphs
+                .iter()
+                .map(|g| g.x + g.w)
+                .fold(f32::NEG_INFINITY, f32::max);
+            if x1 <= x0 {
+                continue;
+            }
+            let size = span.font_size;
+            let m = span.data.strikethrough_metrics;
+            let thickness = (m.thickness * size).max(size / 12.0).max(1.0).round();
+            // The font gives the bar's top edge above the baseline; centre ours on the
+            // font's own bar so that a thicker one stays on the middle of the letters.
+            let mid = run.line_y - m.offset * size + m.thickness * size / 2.0;
+            let y = (top + mid - thickness / 2.0).round();
+            out.push(Rect::new(
+                (left + x0).round(),
+                y,
+                (x1 - x0).round(),
+                thickness,
+            ));
+        }
+    }
+    out
 }

@@ -11,6 +11,9 @@ use crate::scene::ImageSource;
 struct Entry {
     group: wgpu::BindGroup,
     bytes: u64,
+    /// The box it was decoded for: a larger one needs a new decode, a smaller one does not
+    /// (an image smaller than its box comes back at its own size, and is not asked again).
+    requested: (u32, u32),
     /// Frame counter when last drawn, for least-recently-used eviction.
     last_used: u64,
 }
@@ -66,18 +69,27 @@ impl Textures {
         }
     }
 
-    /// True when `source` is uploaded or known to be broken.
-    pub(crate) fn knows(&self, source: &ImageSource) -> bool {
-        self.entries.contains_key(source) || self.failed.contains_key(source)
+    /// True when `source` must be decoded to be drawn in a `size` box: it is not uploaded
+    /// (nor known to be broken), or it was decoded for a smaller box.
+    pub(crate) fn needs(&self, source: &ImageSource, size: (u32, u32)) -> bool {
+        if self.failed.contains_key(source) {
+            return false;
+        }
+        self.entries
+            .get(source)
+            .is_none_or(|e| size.0 > e.requested.0 || size.1 > e.requested.1)
     }
 
-    /// Uploads `img` for `source`, evicting the least recently used images beyond the budget.
+    /// Uploads `img`, decoded for a `requested` box, for `source`, evicting the least
+    /// recently used images beyond the budget.
+    #[allow(clippy::too_many_arguments)] // the GPU handles plus what the entry records
     pub(crate) fn insert(
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         layout: &wgpu::BindGroupLayout,
         source: ImageSource,
+        requested: (u32, u32),
         img: &RgbaImage,
         frame: u64,
     ) {
@@ -90,6 +102,7 @@ impl Textures {
             Entry {
                 group,
                 bytes,
+                requested,
                 last_used: frame,
             },
         ) {

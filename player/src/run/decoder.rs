@@ -10,11 +10,12 @@ use image::RgbaImage;
 
 use crate::scene::ImageSource;
 
-/// One image to decode.
+/// One image to decode (or icon to rasterise).
 #[derive(Debug)]
 struct Job {
     source: ImageSource,
-    path: PathBuf,
+    /// The bundle or cache folder holding the assets.
+    dir: PathBuf,
     max_w: u32,
     max_h: u32,
 }
@@ -23,6 +24,8 @@ struct Job {
 #[derive(Debug)]
 pub struct Decoded {
     pub(crate) source: ImageSource,
+    /// The box it was decoded for.
+    pub(crate) size: (u32, u32),
     pub(crate) result: Result<RgbaImage, String>,
 }
 
@@ -52,14 +55,11 @@ impl Decoders {
                             Err(_) => return,
                         };
                         let Ok(job) = job else { return };
-                        let result = std::fs::read(&job.path)
-                            .map_err(|e| e.to_string())
-                            .and_then(|bytes| {
-                                crate::images::decode(&bytes, job.max_w, job.max_h)
-                                    .map_err(|e| e.to_string())
-                            });
+                        let result =
+                            crate::images::load(&job.dir, &job.source, job.max_w, job.max_h);
                         deliver(Decoded {
                             source: job.source,
+                            size: (job.max_w, job.max_h),
                             result,
                         });
                     }
@@ -74,12 +74,13 @@ impl Decoders {
         }
     }
 
-    /// Asks for `source` (read from `path`) unless it is already being decoded.
-    pub(crate) fn request(&mut self, source: ImageSource, path: PathBuf, max_w: u32, max_h: u32) {
+    /// Asks for `source` (an asset of the folder `dir`, or an icon) unless it is already
+    /// being decoded.
+    pub(crate) fn request(&mut self, source: ImageSource, dir: PathBuf, max_w: u32, max_h: u32) {
         if self.pending.insert(source.clone()) {
             let _ = self.jobs.send(Job {
                 source,
-                path,
+                dir,
                 max_w,
                 max_h,
             });

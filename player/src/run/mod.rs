@@ -25,7 +25,7 @@ use crate::live::Live;
 use crate::pacing::{Decision, Pacer, Reason};
 use crate::playback;
 use crate::render::{Gpu, Renderer};
-use crate::scene::{ImageSource, Scene};
+use crate::scene::Scene;
 pub use decoder::Decoded;
 use decoder::Decoders;
 
@@ -383,15 +383,8 @@ fn scene_at(bundle: &Bundle, ev: &Evaluator<'_>, t: Timestamp, width: u32, heigh
 }
 
 fn request_images(screen: &mut Screen, dir: &Path, scene: &Scene) {
-    let sizes = scene.image_sizes();
-    for source in screen.renderer.missing_images(scene) {
-        let (w, h) = sizes
-            .iter()
-            .find(|(s, _)| *s == source)
-            .map_or((scene.width, scene.height), |(_, size)| *size);
-        let ImageSource::Asset(sha) = &source;
-        let path = beffroi_protocol::bundle::blob_path(dir, sha);
-        screen.decoders.request(source, path, w, h);
+    for (source, (w, h)) in screen.renderer.missing_images(scene) {
+        screen.decoders.request(source, dir.to_owned(), w, h);
     }
 }
 
@@ -420,11 +413,15 @@ impl ApplicationHandler<UserEvent> for App {
         };
         if let Some(screen) = self.screen.as_mut() {
             if let Err(why) = &d.result {
-                let ImageSource::Asset(sha) = &d.source;
-                eprintln!("beffroi-player: image {sha} is shown as a placeholder: {why}");
+                eprintln!(
+                    "beffroi-player: {} is shown as a placeholder: {why}",
+                    d.source
+                );
             }
             screen.decoders.done(&d.source);
-            screen.renderer.set_image(&screen.gpu, d.source, d.result);
+            screen
+                .renderer
+                .set_image(&screen.gpu, d.source, d.size, d.result);
             // The image may be on screen now: draw again.
             screen.pacer.invalidate();
         }

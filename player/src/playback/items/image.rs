@@ -65,6 +65,7 @@ pub(crate) fn placed(r: Rect, asset: &Sha256, fit: Fit, size: Option<(u32, u32)>
         rect,
         source: ImageSource::Asset(asset.clone()),
         uv,
+        radius: 0.0,
     }
 }
 

@@ -120,7 +120,6 @@ impl Ctx<'_> {
         alpha(self.text_on(bg), 0xc8)
     }
 
-    /// A card of the theme's surface colour with corners scaled to the frame.
     /// A one-line bold heading of `height` reference pixels at the top of the area, inside its
     /// margin; returns it with the rectangle left below it.
     pub(crate) fn heading(&self, area: &Area, title: String, height: f32) -> (Shape, Rect) {
@@ -140,6 +139,7 @@ impl Ctx<'_> {
         (shape, body)
     }
 
+    /// A card of the theme's surface colour with corners scaled to the frame.
     pub(crate) fn card(&self, rect: Rect) -> Shape {
         Shape::Rect {
             rect,
