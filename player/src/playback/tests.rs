@@ -612,7 +612,9 @@ fn small_panels_list_fewer_events_rather_than_squeeze_them() {
             .count()
     };
     assert_eq!(side_titles(1920, 1080), 3);
-    assert_eq!(side_titles(480, 270), 2);
+    // At a quarter of full HD every line is held at the 18-pixel text floor: a card needs
+    // about 100 pixels, and the 135-pixel-wide side column holds one.
+    assert_eq!(side_titles(480, 270), 1);
 }
 
 #[test]
@@ -908,4 +910,42 @@ fn the_agenda_speaks_english_on_an_english_screen() {
         })
         .collect();
     assert_eq!(said, ["What's on", "Nothing planned in the coming days"]);
+}
+
+#[test]
+fn on_a_small_panel_agenda_rows_grow_to_hold_their_lines_at_the_text_floor() {
+    // A 320×180 panel: the layout's text floor makes every line taller than its reference
+    // size; the cards must grow to hold them (they used to keep their reference height, and
+    // the date, title and place were drawn over each other).
+    let m = agenda_manifest(|_| {});
+    let d = agenda(vec![fruges_event("avec", |e| e["image"] = json!(photo()))]);
+    let scene = scene_at(&m, &d, "2026-11-29T13:05:05Z", 320, 180);
+    let line = |needle: &str| {
+        texts(&scene)
+            .find(|(n, t)| t.text.contains(needle) && n.clip.is_some_and(|c| c.x == 0.0))
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| panic!("no line {needle}"))
+    };
+    let floor = |t: &crate::scene::Text| match t.size {
+        TextSize::Fixed(px) => px,
+        TextSize::Fit { min, .. } => min,
+    };
+    let (when, title, place) = (line("2 déc."), line("Titre avec"), line("Salle"));
+    for t in [&when, &title, &place] {
+        assert!(
+            t.rect.h >= floor(t) * 0.99,
+            "{:?} is {} px tall for text of at least {} px",
+            t.text,
+            t.rect.h,
+            floor(t)
+        );
+    }
+    assert!(
+        when.rect.bottom() <= title.rect.y + 0.5,
+        "{when:?} / {title:?}"
+    );
+    assert!(
+        title.rect.bottom() <= place.rect.y + 0.5,
+        "{title:?} / {place:?}"
+    );
 }

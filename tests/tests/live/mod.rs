@@ -34,9 +34,17 @@ pub struct Player {
 /// The configuration of a test player: frames of 320×180 written at most every second,
 /// a heartbeat every second, and `extra` lines.
 pub fn config_text(server: &str, extra: &str) -> String {
+    config_text_sized(server, extra, SMALL)
+}
+
+/// The frame size of test players: small, so that a frame a second costs little.
+pub const SMALL: &str = "320x180";
+
+/// [`config_text`] with frames of `size` ("640x360").
+pub fn config_text_sized(server: &str, extra: &str, size: &str) -> String {
     format!(
         "server = \"{server}\"\ndata_dir = \"data\"\nheartbeat_s = 1\n{extra}\n\
-         [display]\nheadless_frame_every_s = 1\nheadless_size = \"320x180\"\n"
+         [display]\nheadless_frame_every_s = 1\nheadless_size = \"{size}\"\n"
     )
 }
 
@@ -48,6 +56,8 @@ pub struct Setup {
     pub trust: ClockTrust,
     /// The disk it writes through.
     pub disk: Arc<dyn Disk>,
+    /// Its frames' size.
+    pub size: &'static str,
 }
 
 impl Default for Setup {
@@ -56,6 +66,7 @@ impl Default for Setup {
             clock: Arc::new(SystemClock),
             trust: ClockTrust::new(Box::new(|| true)),
             disk: Arc::new(OsDisk),
+            size: SMALL,
         }
     }
 }
@@ -111,7 +122,7 @@ impl Player {
     /// Starts a player in `dir` with the clock, trust and disk of `setup`.
     pub fn start_with(dir: tempfile::TempDir, server: &str, extra: &str, setup: Setup) -> Self {
         let config_path = dir.path().join("player.toml");
-        std::fs::write(&config_path, config_text(server, extra)).unwrap();
+        std::fs::write(&config_path, config_text_sized(server, extra, setup.size)).unwrap();
         let config = Config::load(&config_path).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let signal = Arc::new(Signal::default());

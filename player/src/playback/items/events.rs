@@ -12,7 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::{Area, Ctx, TextExt, badge, capitalise, image, text};
 use crate::icons::{Icon, TintedIcon};
-use crate::playback::layout::{Cut, alpha, fitting, rows};
+use crate::playback::layout::{Cut, Scale, alpha, fitting, rows};
 use crate::scene::{ImageSource, Rect, Shape, Weight};
 
 /// The events item: up to `max` events overlapping the next `days` days.
@@ -94,10 +94,14 @@ pub(super) fn draw(
     // A row needs its lines at the smallest size plus padding: three lines stacked in the
     // compact variant, two beside the date in the wide one.
     let min_h = if compact {
-        1.3 * (s.text(18.0) * 2.0 + s.text(22.0)) + s.px(32.0)
+        (1.3 * (s.text(18.0) * 2.0 + s.text(22.0)) + s.px(32.0))
+            .max(compact_minimum(s).iter().sum::<f32>() + 1.6 * s.px(20.0))
     } else {
         1.3 * (s.text(22.0) + s.text(18.0)) + s.px(40.0)
     };
+    // On a small panel the layout's text floor makes the lines taller than the reference
+    // sizes: rows grow to hold them rather than overlap.
+    let max_h = max_h.max(min_h);
     // The compact list shows one picture at most, the first event's, across the top of its
     // card: a thumbnail beside three stacked lines would leave neither readable in a 540
     // reference pixel column, and pictures on every card would cost half the list. It is
@@ -244,11 +248,9 @@ fn compact_row(ctx: &Ctx<'_>, event: &Event, row: Rect, today: Date, out: &mut V
     let (tile_col, inner) = inner.cut_left(side, s.px(18.0));
     let tile = Rect::new(tile_col.x, tile_col.y, side, side);
     category_tile(ctx, event, tile, s.px(12.0), out);
-    // The lines share the height in proportion to their nominal sizes: 26 for the date, two
-    // lines of 30 for the title, 22 for the place.
-    let unit = inner.h / (26.0 + 2.0 * 30.0 + 22.0);
-    let (mut first, rest) = inner.cut_top(26.0 * unit, 0.0);
-    let (title_box, place_box) = rest.cut_top(60.0 * unit, 0.0);
+    let [date_h, title_h, _] = compact_lines(s, inner.h);
+    let (mut first, rest) = inner.cut_top(date_h, 0.0);
+    let (title_box, place_box) = rest.cut_top(title_h, 0.0);
     status_badge(ctx, event, &mut first, 20.0, 12.0, out);
     out.push(
         text(
@@ -278,6 +280,35 @@ fn compact_row(ctx: &Ctx<'_>, event: &Event, row: Rect, today: Date, out: &mut V
         .middle()
         .shape(),
     );
+}
+
+/// The nominal shares of a compact row's lines: 26 for the date, two lines of 30 for the
+/// title, 22 for the place.
+const COMPACT_SHARES: [f32; 3] = [26.0, 60.0, 22.0];
+
+/// The least height of a compact row's lines: each at its smallest size (18 reference
+/// pixels, or the layout's text floor when larger), the title on two lines.
+fn compact_minimum(s: &Scale) -> [f32; 3] {
+    let line = 1.25 * s.text(18.0);
+    [line, 2.0 * line, line]
+}
+
+/// The heights of a compact row's date, title and place lines in `h`: in proportion to their
+/// nominal sizes when that leaves each its least height, else each its least height and the
+/// rest shared in proportion (a small panel, whose text floor makes lines taller).
+fn compact_lines(s: &Scale, h: f32) -> [f32; 3] {
+    let total: f32 = COMPACT_SHARES.iter().sum();
+    let least = compact_minimum(s);
+    let shared = COMPACT_SHARES.map(|share| h * share / total);
+    if shared.iter().zip(&least).all(|(got, need)| got >= need) {
+        return shared;
+    }
+    let spare = (h - least.iter().sum::<f32>()).max(0.0);
+    let mut out = least;
+    for (line, share) in out.iter_mut().zip(COMPACT_SHARES) {
+        *line += spare * share / total;
+    }
+    out
 }
 
 /// The event category's pictogram in the heading colour on a tile a shade lighter (or
