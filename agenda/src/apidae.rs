@@ -164,6 +164,7 @@ pub fn read(bytes: &[u8], now: Timestamp) -> Result<Read, ReadError> {
                     )));
                 };
                 read_list(&mut reader, items, "objetsTouristiques", &context);
+                reader.page_of(items.len(), map.get("numFound").and_then(Value::as_u64));
             } else if map.contains_key("errorType") {
                 // An error answer saved as a file (unknown project, wrong key).
                 let message = json::string_at(&root, &["message"]).unwrap_or_default();

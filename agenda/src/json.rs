@@ -256,6 +256,16 @@ impl Reader {
     }
 
     /// The events and problems read.
+    /// Marks what was read as one page of `total` items (when `total` is more than the
+    /// `listed` items of the page).
+    pub(crate) fn page_of(&mut self, listed: usize, total: Option<u64>) {
+        if let Some(total) = total.filter(|t| *t > listed as u64) {
+            self.read.partial = Some(format!(
+                "the answer lists {listed} of {total} events (one page)"
+            ));
+        }
+    }
+
     pub(crate) fn finish(self) -> Read {
         self.read
     }

@@ -33,6 +33,9 @@ pub struct Read {
     pub events: Vec<SourceEvent>,
     /// Items (or parts of items: one bad date of an event still read) skipped, each with why.
     pub problems: Vec<ItemProblem>,
+    /// Why this is one page of a larger answer (an API lists at most so many events at a
+    /// time), when it is: the events missing from it are not gone from the source.
+    pub partial: Option<String>,
 }
 
 /// An item of a source that could not be read.

@@ -75,6 +75,7 @@ pub fn read(bytes: &[u8]) -> Result<Read, ReadError> {
                 for (i, item) in items.iter().enumerate() {
                     read_event(&mut reader, item, &format!("events[{i}]"), &default_zone);
                 }
+                reader.page_of(items.len(), map.get("total").and_then(Value::as_u64));
             } else if map.get("success") == Some(&Value::Bool(false)) || map.contains_key("error") {
                 // An error answer saved as a file (expired key, unknown agenda).
                 let message = json::string_at(&root, &["message", "error"])
@@ -1024,5 +1025,19 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn one_page_of_a_larger_answer_says_so() {
+        let whole = read(&sample(EVENTS)).unwrap();
+        assert_eq!(whole.partial, None, "the sample lists its only event");
+        let mut page: Value = serde_json::from_slice(&sample(EVENTS)).unwrap();
+        page["total"] = json!(301);
+        let read = read(&serde_json::to_vec(&page).unwrap()).unwrap();
+        assert_eq!(read.events.len(), 1);
+        assert_eq!(
+            read.partial.as_deref(),
+            Some("the answer lists 1 of 301 events (one page)")
+        );
     }
 }

@@ -455,7 +455,8 @@ async fn arrivals(
     let mut got = 0;
     while got < players {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some((v, at))) if wanted(&v) => {
+            // Events seen before `t0` are left from an earlier change (a feed import).
+            Ok(Some((v, at))) if at >= t0 && wanted(&v) => {
                 latencies.push(at.duration_since(t0).as_secs_f64() * 1000.0);
                 got += 1;
             }

@@ -872,3 +872,166 @@ async fn the_data_set_holds_the_horizon_only() {
         .collect();
     assert_eq!(ids, ["soon"]);
 }
+
+/// An OpenAgenda list answer of Fruges' events: (uid, title, days ahead, place city).
+fn openagenda(events: &[(u64, &str, i64, &str)], total: Option<usize>) -> Vec<u8> {
+    let list: Vec<Value> = events
+        .iter()
+        .map(|(uid, title, days, city)| {
+            let d = day(*days);
+            json!({ "uid": uid, "title": { "fr": title }, "timezone": "Europe/Paris",
+                "timings": [
+                    { "begin": format!("{d}T18:00:00+01:00"), "end": format!("{d}T20:00:00+01:00") },
+                    { "begin": "not a date", "end": format!("{d}T20:00:00+01:00") },
+                ],
+                "location": { "name": "Salle des fêtes", "city": city } })
+        })
+        .collect();
+    let mut answer = json!({ "events": list });
+    if let Some(t) = total {
+        answer["total"] = json!(t);
+    }
+    serde_json::to_vec(&answer).unwrap()
+}
+
+#[tokio::test]
+async fn events_read_in_part_pages_settings_and_communes_of_sources_are_handled() {
+    let f = fixture().await;
+    source(&f.admin, "oa", "open_agenda", None).await;
+    // Each event has one unreadable timing: the event is read without it (a line says so).
+    let r = import(
+        &f.admin,
+        "oa",
+        openagenda(&[(1, "Bal", 2, "Fruges"), (2, "Loto", 3, "Fruges")], None),
+    )
+    .await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    assert_eq!(
+        (r.1["added"].as_u64(), r.1["failed"].as_u64()),
+        (Some(2), Some(2)),
+        "{}",
+        r.1
+    );
+    assert_eq!(events_of(&f.fr).await.unwrap().events.len(), 2);
+    // One page of a larger answer: the event not on it is not marked removed.
+    let r = import(
+        &f.admin,
+        "oa",
+        openagenda(&[(1, "Bal", 2, "Fruges")], Some(300)),
+    )
+    .await;
+    assert_eq!(r.1["removed"], 0, "{}", r.1);
+    assert!(r.1.to_string().contains("1 of 300 events"), "{}", r.1);
+    assert_eq!(events_of(&f.fr).await.unwrap().events.len(), 2);
+
+    // A commune's source shows its own commune's events only.
+    let r = f
+        .admin
+        .post(
+            "/api/v1/events/sources",
+            &json!({ "id": "asso-fruges", "name": "Associations", "format": "open_agenda", "owner": FRUGES }),
+        )
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    let r = import(
+        &f.admin,
+        "asso-fruges",
+        openagenda(&[(7, "Kermesse", 2, "Hucqueliers")], None),
+    )
+    .await;
+    assert!(
+        r.1.to_string().contains("not in the source's commune"),
+        "{}",
+        r.1
+    );
+    let kermesse = event_with_key(&f.admin, "asso-fruges", "7").await;
+    assert!(kermesse["commune"].is_null(), "{kermesse}");
+
+    // A source's default commune reaches its stored events at once.
+    source(&f.admin, "salle", "ical", None).await;
+    let cal = calendar(&[("repas", "Repas des aînés", 4)]).replace(
+        "LOCATION:Salle des fêtes\\, 62310 Fruges\r\n",
+        "LOCATION:Salle des fêtes\r\n",
+    );
+    let r = import(&f.admin, "salle", cal.into_bytes()).await;
+    assert!(
+        r.1.to_string()
+            .contains("not in a commune of the territory"),
+        "{}",
+        r.1
+    );
+    assert!(event_with_key(&f.admin, "salle", "repas").await["commune"].is_null());
+    let r = f
+        .admin
+        .put(
+            "/api/v1/events/sources/salle",
+            &json!({ "name": "Salle", "format": "ical", "commune": FRUGES }),
+        )
+        .await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    assert_eq!(
+        event_with_key(&f.admin, "salle", "repas").await["commune"],
+        FRUGES
+    );
+    let titles: Vec<String> = events_of(&f.fr)
+        .await
+        .unwrap()
+        .events
+        .iter()
+        .filter_map(|e| {
+            e.title
+                .get(&beffroi_protocol::text::Lang::fr())
+                .map(str::to_owned)
+        })
+        .collect();
+    assert!(titles.contains(&"Repas des aînés".to_owned()), "{titles:?}");
+
+    // Ids the agenda keeps for itself are refused.
+    for id in ["marche:20261212T0900", "sources"] {
+        let r = f
+            .admin
+            .post("/api/v1/events", &market(id, Some(FRUGES)))
+            .await;
+        assert_eq!(r.0, 422, "{id}: {}", r.1);
+    }
+}
+
+#[tokio::test]
+async fn source_keys_stay_on_the_server() {
+    let f = fixture().await;
+    let r = f
+        .admin
+        .post(
+            "/api/v1/events/sources",
+            &json!({ "id": "oa", "name": "OpenAgenda", "format": "open_agenda",
+                "url": "https://api.openagenda.com/v2/agendas/123/events?key=SECRET&detailed=1" }),
+        )
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    assert!(
+        r.1["url"].as_str().unwrap().contains("SECRET"),
+        "its administrator sees it"
+    );
+    let viewer = f.server.user("lecteur", Role::Viewer, &[]).await;
+    let seen = viewer.get("/api/v1/events/sources/oa").await.1;
+    assert_eq!(
+        seen["url"], "https://api.openagenda.com/v2/agendas/123/events",
+        "{seen}"
+    );
+    assert!(
+        !viewer
+            .get("/api/v1/events/sources")
+            .await
+            .1
+            .to_string()
+            .contains("SECRET")
+    );
+    // What the screens get has no key either.
+    let r = import(&f.admin, "oa", openagenda(&[(1, "Bal", 2, "Fruges")], None)).await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    let shown = events_of(&f.fr).await.unwrap();
+    assert_eq!(
+        shown.events[0].source.url.as_deref(),
+        Some("https://api.openagenda.com/v2/agendas/123/events")
+    );
+}

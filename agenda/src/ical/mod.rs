@@ -58,7 +58,10 @@ pub fn read(bytes: &[u8], default_zone: &str) -> Result<Read, ReadError> {
         calendar.descendants("VEVENT", &mut components);
         for component in components {
             match event::item(component, &zones) {
-                Ok(item) => items.push(item),
+                Ok(item) => {
+                    unknown_zones(component, &zones, &item, &mut read);
+                    items.push(item);
+                }
                 Err(problem) => {
                     if component.prop("RECURRENCE-ID").is_none()
                         && let Some(uid) = &problem.source_id
@@ -72,6 +75,28 @@ pub fn read(bytes: &[u8], default_zone: &str) -> Result<Read, ReadError> {
     }
     assemble(items, &failed, &mut read);
     Ok(read)
+}
+
+/// A line for each time of `component` in a zone this reader does not know (a custom
+/// VTIMEZONE without X-LIC-LOCATION): the event is read, in the calendar's zone, and the
+/// officer is told that its times may be off.
+fn unknown_zones(component: &lines::Component, zones: &zones::Zones, item: &Item, read: &mut Read) {
+    for name in ["DTSTART", "DTEND", "RECURRENCE-ID"] {
+        if let Some(tzid) = component
+            .prop(name)
+            .and_then(|p| p.param("TZID"))
+            .filter(|tzid| zones.unknown(tzid))
+        {
+            read.problems.push(ItemProblem {
+                source_id: Some(item.id.clone()),
+                title: None,
+                message: format!(
+                    "{name}: unknown time zone \"{tzid}\"; read in the calendar's zone ({}), its times may be off",
+                    zones.calendar().name
+                ),
+            });
+        }
+    }
 }
 
 /// One event per id, in the order their first component appears.

@@ -678,6 +678,10 @@ impl<'a> Expander<'a> {
         };
         let mut steps = 0;
         let mut counted: u64 = 0;
+        // RFC 5545: "The DTSTART property value always counts as the first occurrence", also
+        // when the rule does not produce it (a Wednesday start of a BYDAY=MO rule): it then
+        // takes one of COUNT's places.
+        let mut dtstart_seen = false;
         let count = self.rule.count.map(u64::from);
         let mut instances = Vec::new();
         while steps < MAX_STEPS {
@@ -748,6 +752,12 @@ impl<'a> Expander<'a> {
                 }
                 if self.until.is_some_and(|u| instance > u) {
                     return;
+                }
+                if !dtstart_seen {
+                    dtstart_seen = true;
+                    if instance != self.start {
+                        counted += 1;
+                    }
                 }
                 counted += 1;
                 if count.is_some_and(|c| counted > c) || instance >= hi {
@@ -952,27 +962,30 @@ mod tests {
             ]
         );
         // The second-to-last day of each month, and the 100th day of the year from the end.
+        // DTSTART (1 January) is not one of them but takes the first of COUNT's places (the
+        // series adds it): two from the rule.
         let got = expand(
             "FREQ=MONTHLY;BYMONTHDAY=-2;COUNT=3",
             at(2024, 1, 1, 9),
             at(2024, 1, 1, 0),
             at(2025, 1, 1, 0),
         );
-        assert_eq!(
-            got,
-            [
-                "2024-01-30T09:00:00",
-                "2024-02-28T09:00:00",
-                "2024-03-30T09:00:00"
-            ]
-        );
+        assert_eq!(got, ["2024-01-30T09:00:00", "2024-02-28T09:00:00"]);
         let got = expand(
             "FREQ=YEARLY;BYYEARDAY=-100;COUNT=2",
             at(2023, 1, 1, 9),
             at(2023, 1, 1, 0),
             at(2025, 1, 1, 0),
         );
-        // 2023: 365 - 99 = day 266 = 23 September; 2024 (leap): 366 - 99 = day 267 = 23 September.
+        // 2023: 365 - 99 = day 266 = 23 September (DTSTART, 1 January, took COUNT's first place).
+        assert_eq!(got, ["2023-09-23T09:00:00"]);
+        // With DTSTART on an instance, both: 2024 (leap) too, 366 - 99 = day 267 = 23 September.
+        let got = expand(
+            "FREQ=YEARLY;BYYEARDAY=-100;COUNT=2",
+            at(2023, 9, 23, 9),
+            at(2023, 1, 1, 0),
+            at(2025, 1, 1, 0),
+        );
         assert_eq!(got, ["2023-09-23T09:00:00", "2024-09-23T09:00:00"]);
     }
 

@@ -1080,3 +1080,49 @@ fn mutated_samples_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_dtstart_outside_its_rule_counts_as_the_first_of_count() {
+    // RFC 5545 §3.8.5.3: DTSTART always counts as the first occurrence. A Wednesday start
+    // of a Monday rule with COUNT=3: Wednesday, then two Mondays.
+    let read = calendar(
+        "BEGIN:VEVENT\r\nUID:c\r\nSUMMARY:Club\r\nDTSTART;TZID=Europe/Paris:20261202T100000\r\n\
+         DTEND;TZID=Europe/Paris:20261202T110000\r\nRRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=3\r\nEND:VEVENT\r\n",
+    );
+    assert_eq!(
+        starts(
+            event(&read, "c"),
+            "2026-11-01T00:00:00Z",
+            "2027-01-31T00:00:00Z"
+        ),
+        [
+            "2026-12-02T10:00:00+01:00[Europe/Paris]",
+            "2026-12-07T10:00:00+01:00[Europe/Paris]",
+            "2026-12-14T10:00:00+01:00[Europe/Paris]",
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_zone_is_read_in_the_calendars_and_said() {
+    let read = calendar(
+        "BEGIN:VTIMEZONE\r\nTZID:Heure de la mairie\r\nEND:VTIMEZONE\r\n\
+         BEGIN:VEVENT\r\nUID:z\r\nSUMMARY:Conseil\r\nDTSTART;TZID=Heure de la mairie:20261210T200000\r\n\
+         DTEND;TZID=Heure de la mairie:20261210T220000\r\nEND:VEVENT\r\n",
+    );
+    assert_eq!(
+        starts(
+            event(&read, "z"),
+            "2026-12-01T00:00:00Z",
+            "2026-12-31T00:00:00Z"
+        ),
+        ["2026-12-10T20:00:00+01:00[Europe/Paris]"]
+    );
+    let messages: Vec<&str> = read.problems.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].starts_with("DTSTART: unknown time zone \"Heure de la mairie\"; read in the calendar's zone (Europe/Paris)"),
+        "{messages:?}"
+    );
+    assert_eq!(read.problems[0].source_id.as_deref(), Some("z"));
+}

@@ -117,6 +117,17 @@ impl Zones {
         &self.calendar
     }
 
+    /// Whether `tzid` names no zone this reader knows (neither itself nor its VTIMEZONE's
+    /// `X-LIC-LOCATION`): its times are then read in the calendar's zone.
+    pub(crate) fn unknown(&self, tzid: &str) -> bool {
+        lookup(tzid).is_none()
+            && self
+                .locations
+                .get(tzid.trim())
+                .and_then(|location| lookup(location))
+                .is_none()
+    }
+
     /// The zone a TZID parameter names: [`lookup`] on the TZID, else on its VTIMEZONE's
     /// `X-LIC-LOCATION`, else the calendar's zone (the best guess left: a calendar's events
     /// are mostly in its own zone).

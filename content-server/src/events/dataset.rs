@@ -38,6 +38,17 @@ pub fn window(now: Timestamp, horizon_days: u32) -> (Timestamp, Timestamp) {
     (from, until)
 }
 
+/// A source's address as the screens may see it: without its query, fragment or user
+/// (API keys travel there: OpenAgenda's `key`, Apidae's `apiKey`).
+pub fn public_url(url: &str) -> Option<String> {
+    let mut u = url::Url::parse(url).ok()?;
+    u.set_query(None);
+    u.set_fragment(None);
+    u.set_username("").ok()?;
+    u.set_password(None).ok()?;
+    Some(u.to_string())
+}
+
 /// The data set, with each picture still the original.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Built {
@@ -56,6 +67,8 @@ pub fn build(
 ) -> Built {
     let by_id: BTreeMap<&str, &StoredSource> = sources.iter().map(|s| (s.id.as_str(), s)).collect();
     let mut out: Vec<Event> = Vec::new();
+    // Ids unique over the whole set: a player refuses a data set with a duplicate.
+    let mut ids: BTreeSet<String> = BTreeSet::new();
     for e in events.iter().filter(|e| e.live()) {
         let source = match e.source.as_deref() {
             None => EventSource {
@@ -75,12 +88,11 @@ pub fn build(
                         Format::Apidae => SourceKind::Apidae,
                     },
                     source_id: e.source_key.clone().unwrap_or_else(|| e.id.clone()),
-                    url: s.url.clone(),
+                    url: s.url.as_deref().and_then(public_url),
                 }
             }
         };
         let r = &e.record;
-        let mut ids: BTreeSet<String> = BTreeSet::new();
         for o in r.timing.occurrences(from, until) {
             // One id per occurrence, from its local start: stable across rebuilds.
             let stamp = o.start.strftime("%Y%m%dT%H%M").to_string();

@@ -163,14 +163,24 @@ pub async fn visible_events(state: &AppState, user: &User) -> ApiResult<Vec<Stor
         .collect())
 }
 
-/// The sources `user` sees, by id.
+/// The sources `user` sees, by id; their addresses without query for those who may not
+/// change them (API keys travel in queries).
 pub async fn visible_sources(state: &AppState, user: &User) -> ApiResult<Vec<StoredSource>> {
     let mut conn = state.db.acquire().await?;
     let all = store::sources(&mut conn).await?;
     Ok(all
         .into_iter()
         .filter(|s| user.sees(s.owner.as_ref()))
+        .map(|s| shown_to(state, user, s))
         .collect())
+}
+
+/// `s` as `user` may read it: its address without query unless they may change the source.
+fn shown_to(state: &AppState, user: &User, mut s: StoredSource) -> StoredSource {
+    if may_publish(state, user, s.owner.as_ref(), "").is_err() {
+        s.url = s.url.as_deref().and_then(super::dataset::public_url);
+    }
+    s
 }
 
 /// One event `user` sees.
@@ -188,7 +198,28 @@ pub async fn visible_source(state: &AppState, user: &User, id: &str) -> ApiResul
     store::source(&mut conn, id)
         .await?
         .filter(|s| user.sees(s.owner.as_ref()))
+        .map(|s| shown_to(state, user, s))
         .ok_or_else(|| ApiError::not_found(format!("no event source \"{id}\"")))
+}
+
+/// Refuses an id the agenda cannot use: one `check_id` refuses, one with `:` (the data set
+/// names each occurrence `<event>:<local start>`), or `sources` (a path of the API).
+fn check_event_id(id: &str) -> ApiResult<()> {
+    let problem = match check_id(id) {
+        Err(e) => Some(e),
+        Ok(()) if id.contains(':') => Some(format!(
+            "\"{id}\" contains ':', which the agenda keeps for the dates of an event"
+        )),
+        Ok(()) if id == "sources" => Some("\"sources\" is a path of the API".into()),
+        Ok(()) => None,
+    };
+    match problem {
+        Some(p) => Err(ApiError::invalid(
+            format!("id: {p}"),
+            vec![format!("id: {p}")],
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The occurrences of the dates, local to the territory; problems name their fields.
@@ -380,7 +411,7 @@ pub async fn save_event(
     let new_id = match (&old, &input.id) {
         (Some(o), _) => o.id.clone(),
         (None, Some(id)) => {
-            check_id(id).map_err(|e| ApiError::invalid(format!("id: {e}"), Vec::new()))?;
+            check_event_id(id)?;
             id.clone()
         }
         (None, None) => make_id(input.title.get(&Lang::fr()).unwrap_or(""), "evenement"),
@@ -568,7 +599,7 @@ pub async fn save_source(
     let new_id = match (&old, &s.id) {
         (Some(o), _) => o.id.clone(),
         (None, Some(id)) => {
-            check_id(id).map_err(|e| ApiError::invalid(format!("id: {e}"), Vec::new()))?;
+            check_event_id(id)?;
             // Its events' ids are the source's followed by 13 characters, within 64.
             if id.len() > MAX_SOURCE_ID {
                 return Err(ApiError::invalid(
@@ -606,10 +637,19 @@ pub async fn save_source(
         )));
     }
     store::save_source(&mut tx, &source, user.id).await?;
+    // Its events follow its owner and default commune at once (a file-fed source may not be
+    // imported again for a long time).
+    for e in store::source_events(&mut tx, &new_id).await? {
+        let (commune, _) = import::placed(&source, &e.record);
+        if e.owner != source.owner || e.commune != commune {
+            store::set_placement(&mut tx, &e.id, source.owner.as_ref(), commune.as_ref()).await?;
+        }
+    }
     let saved = store::source(&mut tx, &new_id)
         .await?
         .ok_or_else(|| ApiError::internal("saving a source", "the source vanished"))?;
     tx.commit().await?;
+    refresh_after(state, user).await;
     Ok(saved)
 }
 

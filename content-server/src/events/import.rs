@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use beffroi_agenda::{Read, SourceEvent};
 use beffroi_protocol::data::events::{EventCategory, EventStatus};
+use beffroi_protocol::ids::Insee;
 use beffroi_protocol::text::{Lang, Text};
 use jiff::Timestamp;
 use sqlx::SqliteConnection;
@@ -160,8 +161,14 @@ pub async fn run(
             }
         ),
     }
-    if changed {
-        super::refresh::refresh(state, user).await?;
+    // The import is stored: a failed rebuild is logged, and the schedule's next round
+    // rebuilds the data set.
+    if changed && let Err(e) = super::refresh::refresh(state, user).await {
+        tracing::error!(
+            "events: the data set was not rebuilt after importing {}: {}",
+            s.id,
+            e.message
+        );
     }
     Ok(report)
 }
@@ -201,20 +208,6 @@ async fn merge(
     let now = stored_instant(at);
     let known = store::source_events(tx, &s.id).await?;
     let mut kept: BTreeSet<String> = BTreeSet::new();
-    for p in &read.problems {
-        report.failed += 1;
-        // An item that cannot be read now keeps what was stored for it.
-        if let Some(key) = &p.source_id {
-            kept.insert(event_id(&s.id, key));
-        }
-        line(
-            report,
-            p.source_id.as_deref(),
-            p.title.clone(),
-            Outcome::Error,
-            Some(p.message.clone()),
-        );
-    }
     for e in read.events {
         let id = event_id(&s.id, &e.source_id);
         // A source listing an event twice: the first wins.
@@ -225,12 +218,13 @@ async fn merge(
         let title = record.title.get(&Lang::fr()).map(str::to_owned);
         let key = record.source_id.clone();
         let old = known.iter().find(|k| k.id == id);
+        let (commune, off_screen) = placed(s, &record);
         let event = StoredEvent {
             id: id.clone(),
             source: Some(s.id.clone()),
             source_key: Some(key.clone()),
             owner: s.owner.clone(),
-            commune: place::commune(&record.place, s.commune.as_ref()),
+            commune,
             // The picture already fetched stays while the source names the same one.
             image: old
                 .filter(|o| o.record.image_url == record.image_url)
@@ -257,6 +251,7 @@ async fn merge(
             Some(o)
                 if o.record == event.record
                     && o.commune == event.commune
+                    && o.owner == event.owner
                     && o.removed_at.is_none() =>
             {
                 report.unchanged += 1;
@@ -265,19 +260,9 @@ async fn merge(
             Some(_) if newly_cancelled => Outcome::Cancelled,
             Some(_) => Outcome::Updated,
         };
-        let message = match (&outcome, old) {
-            (Outcome::Added | Outcome::Cancelled, None)
-            | (Outcome::Updated, _)
-            | (Outcome::Cancelled, Some(_))
-                if event.commune.is_none() =>
-            {
-                Some(format!(
-                    "not in a commune of the territory ({}): not shown",
-                    place_words(&event.record)
-                ))
-            }
-            (_, Some(o)) if o.removed_at.is_some() => Some("back in the source".into()),
-            _ => None,
+        let message = match old {
+            Some(o) if o.removed_at.is_some() => Some("back in the source".into()),
+            _ => off_screen,
         };
         match outcome {
             Outcome::Added => report.added += 1,
@@ -286,6 +271,33 @@ async fn merge(
         }
         line(report, Some(&key), title, outcome, message);
         store::save_event(tx, &event, None, None).await?;
+    }
+    for p in &read.problems {
+        report.failed += 1;
+        // An item that cannot be read now (or only in part) keeps what was stored for it.
+        if let Some(key) = &p.source_id {
+            kept.insert(event_id(&s.id, key));
+        }
+        line(
+            report,
+            p.source_id.as_deref(),
+            p.title.clone(),
+            Outcome::Error,
+            Some(p.message.clone()),
+        );
+    }
+    // One page of a larger answer: the events not on it are not gone from the source.
+    if let Some(why) = &read.partial {
+        line(
+            report,
+            None,
+            None,
+            Outcome::Error,
+            Some(format!(
+                "{why}: events missing from it are not marked removed; ask the source for all of them"
+            )),
+        );
+        return Ok(());
     }
     let kept: Vec<String> = kept.into_iter().collect();
     let removed = store::mark_removed(tx, &s.id, &kept, &now).await?;
@@ -301,6 +313,31 @@ async fn merge(
         );
     }
     Ok(())
+}
+
+/// Where an imported event shows: the commune of the territory its place names (else the
+/// source's default commune), with why it does not show when it does not — a place outside
+/// the territory, or, for a commune's own source, another commune (a commune's editors
+/// publish for their commune only).
+pub(super) fn placed(s: &StoredSource, record: &SourceEvent) -> (Option<Insee>, Option<String>) {
+    match (place::commune(&record.place, s.commune.as_ref()), &s.owner) {
+        (None, _) => (
+            None,
+            Some(format!(
+                "not in a commune of the territory ({}): not shown",
+                place_words(record)
+            )),
+        ),
+        (Some(c), Some(owner)) if &c != owner => (
+            None,
+            Some(format!(
+                "takes place in {}, not in the source's commune ({}): not shown",
+                crate::rules::owner_words(Some(&c)),
+                crate::rules::owner_words(Some(owner))
+            )),
+        ),
+        (found, _) => (found, None),
+    }
 }
 
 /// How many cancellations the record holds: the whole event, or its cancelled dates of the

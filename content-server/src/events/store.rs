@@ -432,8 +432,9 @@ fn category_text(c: EventCategory) -> String {
     }
 }
 
-/// Writes a source's settings (inserted, or updated keeping its fetch state). A changed URL
-/// or format forgets the validators of the old one.
+/// Writes a source's settings (inserted, or updated). The validators and the last attempt
+/// are forgotten: any setting may change what the source's events become (zone, default
+/// commune, category), so the next round fetches and merges it whole.
 pub async fn save_source(
     db: &mut SqliteConnection,
     s: &StoredSource,
@@ -446,12 +447,7 @@ pub async fn save_source(
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, owner = excluded.owner,
             commune = excluded.commune, zone = excluded.zone, category = excluded.category,
             refresh_minutes = excluded.refresh_minutes, enabled = excluded.enabled,
-            etag = CASE WHEN event_sources.url IS excluded.url
-                AND event_sources.format IS excluded.format THEN event_sources.etag END,
-            last_modified = CASE WHEN event_sources.url IS excluded.url
-                AND event_sources.format IS excluded.format THEN event_sources.last_modified END,
-            checked_at = CASE WHEN event_sources.url IS excluded.url
-                AND event_sources.format IS excluded.format THEN event_sources.checked_at END,
+            etag = NULL, last_modified = NULL, checked_at = NULL,
             url = excluded.url, format = excluded.format",
     )
     .bind(&s.id)
@@ -468,6 +464,22 @@ pub async fn save_source(
     .bind(stored_instant(Timestamp::now()))
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Sets where an imported event belongs and shows (after its source's settings changed).
+pub async fn set_placement(
+    db: &mut SqliteConnection,
+    id: &str,
+    owner: Option<&Insee>,
+    commune: Option<&Insee>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE events SET owner = ?2, commune = ?3 WHERE id = ?1")
+        .bind(id)
+        .bind(owner.map(Insee::as_str))
+        .bind(commune.map(Insee::as_str))
+        .execute(db)
+        .await?;
     Ok(())
 }
 

@@ -122,7 +122,9 @@ pub(super) fn draw(
         h: body.h - extra,
         ..body
     };
-    list.truncate(fitting(listed.h, min_h, gap));
+    // At least one event: a panel too small for a whole card still says what is on rather
+    // than a bare heading.
+    list.truncate(fitting(listed.h, min_h, gap).max(1));
     let mut boxes = rows(listed, list.len(), gap, max_h);
     // The first card grows by the banner's height and pushes the others down.
     for (i, r) in boxes.iter_mut().enumerate() {
