@@ -1035,3 +1035,55 @@ async fn source_keys_stay_on_the_server() {
         Some("https://api.openagenda.com/v2/agendas/123/events")
     );
 }
+
+#[tokio::test]
+async fn the_picture_a_calendar_names_is_fetched_and_reaches_its_communes_screens() {
+    // The test's calendar and picture are on 127.0.0.1: a private address, allowed here.
+    let f = fixture_with(|s| {
+        s.feed_check_s = 1;
+        s.feed_pictures_private = true;
+    })
+    .await;
+    let host = doc_host("/agenda.ics", |origin| {
+        calendar(&[("fete", "Fête de la Saint-Martin", 5)])
+            .replace(
+                "SUMMARY:Fête de la Saint-Martin\r\n",
+                &format!("SUMMARY:Fête de la Saint-Martin\r\nATTACH;FMTTYPE=image/png:{origin}/photo.png\r\n"),
+            )
+            .into_bytes()
+    })
+    .await;
+    let r = f
+        .admin
+        .post(
+            "/api/v1/events/sources",
+            &json!({ "id": "web", "name": "Agenda de la mairie", "format": "ical", "url": host.url }),
+        )
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    let mut pictured = None;
+    for _ in 0..150 {
+        pictured = events_of(&f.fr)
+            .await
+            .unwrap()
+            .events
+            .iter()
+            .find_map(|e| e.image.clone());
+        if pictured.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pictured = pictured.expect("the event's picture never arrived");
+    // A rendition, carried by Fruges' screen (the event is in Fruges), not Hucqueliers'.
+    assert!(
+        device_manifest(&f.fr, None).await.2["assets"]
+            .to_string()
+            .contains(pictured.as_str())
+    );
+    assert!(
+        !device_manifest(&f.hu, None).await.2["assets"]
+            .to_string()
+            .contains(pictured.as_str())
+    );
+}

@@ -129,6 +129,15 @@ pub async fn run(
         Err(e) => Err(e),
     };
     let mut tx = crate::db::begin_write(&state.db).await?;
+    // Settings changed while fetching (another address, another format): what was fetched
+    // is not this source's any more, and its validators must not replace the cleared ones.
+    let read = match store::source(&mut tx, &s.id).await? {
+        Some(now) if now.url == s.url && now.format == s.format => read,
+        Some(_) => Err(Some(
+            "the source's address or format changed during the import; import it again".into(),
+        )),
+        None => return Err(ApiError::not_found(format!("no event source \"{}\"", s.id))),
+    };
     let changed = match read {
         Err(error) => {
             report.error = error;

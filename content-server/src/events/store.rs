@@ -615,11 +615,15 @@ pub async fn record_picture(
     url: &str,
     picture: Option<&Sha256>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE events SET image = coalesce(?3, image), image_tried = ?2 WHERE id = ?1")
-        .bind(id)
-        .bind(url)
-        .bind(picture.map(Sha256::as_str))
-        .execute(db)
-        .await?;
+    // Only while the event still names that address (an import may have changed it since).
+    sqlx::query(
+        "UPDATE events SET image = coalesce(?3, image), image_tried = ?2
+         WHERE id = ?1 AND json_extract(record, '$.image_url') IS ?2",
+    )
+    .bind(id)
+    .bind(url)
+    .bind(picture.map(Sha256::as_str))
+    .execute(db)
+    .await?;
     Ok(())
 }
