@@ -94,6 +94,41 @@ pub fn read(bytes: &[u8]) -> Result<Read, ReadError> {
     Ok(reader.finish())
 }
 
+/// The address of the page after the one `bytes` answered at `url`, when the answer is one
+/// page of a larger list: OpenAgenda's v2 API pages with `after[]` (the sort values of the
+/// page's last event, as the answer gives them) and lists at most 300 events at a time.
+/// `None`: the answer holds its whole list, or says nothing of a next page.
+pub fn next_page(url: &str, bytes: &[u8]) -> Option<String> {
+    let root: Value = serde_json::from_slice(bytes).ok()?;
+    let listed = root.get("events")?.as_array()?.len() as u64;
+    let total = root.get("total")?.as_u64()?;
+    let after = root.get("after")?.as_array()?;
+    if listed == 0 || total <= listed || after.is_empty() {
+        return None;
+    }
+    let mut next = url::Url::parse(url).ok()?;
+    let kept: Vec<(String, String)> = next
+        .query_pairs()
+        .filter(|(k, _)| k != "after[]" && k != "after")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    {
+        let mut q = next.query_pairs_mut();
+        q.clear();
+        for (k, v) in &kept {
+            q.append_pair(k, v);
+        }
+        for v in after {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            q.append_pair("after[]", &text);
+        }
+    }
+    Some(next.to_string())
+}
+
 fn not_openagenda() -> ReadError {
     ReadError(
         "not an OpenAgenda answer: expected an object with \"event\" or \"events\", \
@@ -1039,5 +1074,21 @@ mod tests {
             read.partial.as_deref(),
             Some("the answer lists 1 of 301 events (one page)")
         );
+    }
+
+    #[test]
+    fn the_next_page_carries_the_after_values_and_keeps_the_rest_of_the_query() {
+        let url = "https://api.openagenda.com/v2/agendas/1/events?key=K&size=2&after[]=old";
+        let page =
+            json!({ "total": 5, "events": [{}, {}], "after": ["2026-12-08T10:00:00.000Z", 42] });
+        let next = next_page(url, &serde_json::to_vec(&page).unwrap()).unwrap();
+        assert_eq!(
+            next,
+            "https://api.openagenda.com/v2/agendas/1/events?key=K&size=2&after%5B%5D=2026-12-08T10%3A00%3A00.000Z&after%5B%5D=42"
+        );
+        let last = json!({ "total": 2, "events": [{}, {}], "after": ["x"] });
+        assert_eq!(next_page(url, &serde_json::to_vec(&last).unwrap()), None);
+        assert_eq!(next_page(url, &sample(EVENTS)), None);
+        assert_eq!(next_page(url, b"not json"), None);
     }
 }

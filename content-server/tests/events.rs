@@ -1087,3 +1087,52 @@ async fn the_picture_a_calendar_names_is_fetched_and_reaches_its_communes_screen
             .contains(pictured.as_str())
     );
 }
+
+#[tokio::test]
+async fn an_openagenda_answer_in_pages_is_read_whole() {
+    use axum::extract::RawQuery;
+    let f = fixture().await;
+    // Three events, two a page, paged with `after[]` as OpenAgenda's API does.
+    let page = |events: &[(u64, &str, i64, &str)], after: Option<&str>| {
+        let mut v: Value = serde_json::from_slice(&openagenda(events, Some(3))).unwrap();
+        v["after"] = after.map_or(Value::Null, |a| json!([a]));
+        serde_json::to_vec(&v).unwrap()
+    };
+    let first = page(
+        &[(1, "Bal", 2, "Fruges"), (2, "Loto", 3, "Fruges")],
+        Some("p2"),
+    );
+    let second = page(&[(3, "Concert", 4, "Fruges")], None);
+    let app = axum::Router::new().route(
+        "/events",
+        axum::routing::get(move |RawQuery(q): RawQuery| {
+            let (first, second) = (first.clone(), second.clone());
+            async move {
+                if q.as_deref().is_some_and(|q| q.contains("after%5B%5D=p2")) {
+                    second
+                } else {
+                    first
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/events?key=K&size=2",
+        listener.local_addr().unwrap()
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let r = f
+        .admin
+        .post(
+            "/api/v1/events/sources",
+            &json!({ "id": "oa", "name": "OpenAgenda", "format": "open_agenda", "url": url }),
+        )
+        .await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    let r = import(&f.admin, "oa", Vec::new()).await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    assert_eq!(r.1["added"], 3, "both pages: {}", r.1);
+    assert!(!r.1.to_string().contains("one page"), "{}", r.1);
+    assert_eq!(events_of(&f.fr).await.unwrap().events.len(), 3);
+}

@@ -52,6 +52,72 @@ pub fn read(format: Format, bytes: &[u8], zone: &str, now: Timestamp) -> Result<
     read.map_err(|e| e.to_string())
 }
 
+/// Most pages read from a paged API in one import (OpenAgenda: 300 events a page).
+pub const MAX_PAGES: usize = 30;
+
+/// The pages of one answer, `first` then those that follow it (OpenAgenda's `after[]`), each
+/// fetched whole; at most [`MAX_PAGES`]. The flag: whether the last page is the answer's last.
+async fn next_pages(
+    s: &StoredSource,
+    url: &str,
+    first: Vec<u8>,
+) -> Result<(Vec<Vec<u8>>, bool), String> {
+    let mut pages = vec![first];
+    if s.format != Format::OpenAgenda {
+        return Ok((pages, false));
+    }
+    let mut at = url.to_owned();
+    loop {
+        let Some(next) = pages
+            .last()
+            .and_then(|p| beffroi_agenda::openagenda::next_page(&at, p))
+        else {
+            let complete = pages.len() > 1;
+            return Ok((pages, complete));
+        };
+        if pages.len() >= MAX_PAGES {
+            return Ok((pages, false));
+        }
+        let body = match fetch::conditional(fetch::Request {
+            url: &next,
+            accept: accept(s.format),
+            etag: None,
+            last_modified: None,
+            limit: MAX_SOURCE_BYTES,
+            what: "an agenda",
+        })
+        .await?
+        {
+            Fetched::Body { bytes, .. } => bytes,
+            Fetched::NotModified => return Ok((pages, false)),
+        };
+        pages.push(body);
+        at = next;
+    }
+}
+
+/// Reads every page of an answer as one: their events and problems together; partial unless
+/// `complete` (the pages hold the whole list) or the one page says it is whole.
+fn read_pages(
+    format: Format,
+    pages: &[Vec<u8>],
+    complete: bool,
+    zone: &str,
+    now: Timestamp,
+) -> Result<Read, String> {
+    let mut all = Read::default();
+    for page in pages {
+        let r = read(format, page, zone, now)?;
+        all.events.extend(r.events);
+        all.problems.extend(r.problems);
+        all.partial = r.partial;
+    }
+    if complete {
+        all.partial = None;
+    }
+    Ok(all)
+}
+
 /// What the server asks for, by format.
 fn accept(format: Format) -> &'static str {
     match format {
@@ -87,7 +153,7 @@ pub async fn run(
         ..ImportReport::default()
     };
     let fetched = match (file, s.url.as_deref()) {
-        (Some(bytes), _) => Ok((bytes, None)),
+        (Some(bytes), _) => Ok(((vec![bytes], false), None)),
         (None, Some(url)) => match fetch::conditional(fetch::Request {
             url,
             accept: accept(s.format),
@@ -106,7 +172,10 @@ pub async fn run(
                 bytes,
                 etag,
                 last_modified,
-            }) => Ok((bytes, Some((etag, last_modified)))),
+            }) => match next_pages(&s, url, bytes).await {
+                Ok(pages) => Ok((pages, Some((etag, last_modified)))),
+                Err(e) => Err(Some(e)),
+            },
             Err(e) => Err(Some(e)),
         },
         (None, None) => Err(Some(format!(
@@ -116,11 +185,14 @@ pub async fn run(
     };
     // Reading is pure and may take a while on a large file: off the async threads.
     let read = match fetched {
-        Ok((bytes, validators)) => {
+        Ok((pages, validators)) => {
             let (format, zone) = (s.format, s.zone.clone());
-            let read = tokio::task::spawn_blocking(move || read(format, &bytes, &zone, now))
-                .await
-                .map_err(|e| ApiError::internal("reading an agenda", e))?;
+            let ((pages, complete), zone) = (pages, zone);
+            let read = tokio::task::spawn_blocking(move || {
+                read_pages(format, &pages, complete, &zone, now)
+            })
+            .await
+            .map_err(|e| ApiError::internal("reading an agenda", e))?;
             match read {
                 Ok(r) => Ok((r, validators)),
                 Err(e) => Err(Some(e)),
