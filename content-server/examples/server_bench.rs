@@ -172,7 +172,7 @@ async fn run(a: Args) {
         publish_p50,
     )
     .await;
-    calendar_import(&url, &admin).await;
+    calendar_import(&url, &admin, &devices[0]).await;
 }
 
 /// A percentile of sorted values.
@@ -596,7 +596,7 @@ async fn events_latency(
 
 /// Imports a 500-event iCalendar file (250 one-off events, 250 weekly series with an
 /// EXDATE and a moved instance each) into a new source, then the same file again.
-async fn calendar_import(url: &str, admin: &reqwest::Client) {
+async fn calendar_import(url: &str, admin: &reqwest::Client, device: &str) {
     post(
         admin,
         url,
@@ -646,4 +646,31 @@ async fn calendar_import(url: &str, admin: &reqwest::Client) {
             report["unchanged"]
         );
     }
+    // What a screen downloads: the events data set of the whole territory, over the horizon.
+    let manifest: Value = client(Some(device))
+        .get(format!("{url}/api/v1/player/manifest"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let events = &manifest["data"]["events"];
+    let sha = events["sha256"].as_str().unwrap_or_default();
+    let blob = client(Some(device))
+        .get(format!("{url}/api/v1/assets/{sha}"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &blob).unwrap();
+    let packed = gz.finish().unwrap().len();
+    println!(
+        "events data set after it: {} KiB ({} KiB gzipped)",
+        events["size"].as_u64().unwrap_or_default() >> 10,
+        packed >> 10
+    );
 }
