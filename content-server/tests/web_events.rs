@@ -15,26 +15,16 @@ use beffroi_protocol::text::Lang;
 use beffroi_protocol::time::Zone;
 use beffroi_server::users::Role;
 use common::{
-    Api, FRUGES, HUCQUELIERS, TestServer, answer, between, doc_host, fetch, get_page, post_fields,
-    post_form, web_login,
+    Api, FRUGES, HUCQUELIERS, TestServer, between, doc_host, fetch, get_page, post_fields,
+    post_form, press, row, upload_form, web_login, with_web_admin,
 };
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 use reqwest::StatusCode;
-use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
 /// The narrow no-break space of French typography.
 const NNBSP: char = '\u{202f}';
-
-/// A server with an administrator: their API client, and their browser logged in through
-/// the form with the CSRF token its pages carry.
-async fn with_admin() -> (TestServer, Api, reqwest::Client, String) {
-    let server = TestServer::start().await;
-    let admin = server.user("admin", Role::Admin, &[]).await;
-    let (client, csrf) = web_login(&server, "admin").await;
-    (server, admin, client, csrf)
-}
 
 /// The day `n` days after today, in the territory.
 fn day(n: i64) -> Date {
@@ -61,25 +51,6 @@ async fn events(api: &Api) -> Vec<Value> {
     let (status, body) = api.get("/api/v1/events").await;
     assert_eq!(status, 200, "{body}");
     body.as_array().unwrap().clone()
-}
-
-/// The table row whose id is `id` in a page.
-fn row<'a>(html: &'a str, id: &str) -> &'a str {
-    let at = html
-        .find(&format!("<tr id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no row {id} in {html}"));
-    let len = html[at..].find("</tr>").unwrap();
-    &html[at..at + len]
-}
-
-/// Posts an action's button: a form with the CSRF token alone.
-async fn click(
-    server: &TestServer,
-    client: &reqwest::Client,
-    csrf: &str,
-    path: &str,
-) -> (StatusCode, Option<String>, String) {
-    post_form(server, client, path, &[("csrf_token", csrf)]).await
 }
 
 /// The fields of a new event's form, as a browser posts it with `changes` typed in.
@@ -134,28 +105,14 @@ async fn upload(
     csrf: Option<&str>,
     file: &[u8],
 ) -> (StatusCode, Option<String>, String) {
-    let boundary = "agenda-essai-5c2e91";
-    let part = |head: &str| format!("--{boundary}\r\nContent-Disposition: form-data; {head}\r\n");
-    let mut body = Vec::new();
-    if let Some(csrf) = csrf {
-        body.extend(part("name=\"csrf_token\"").bytes());
-        body.extend(format!("\r\n{csrf}\r\n").bytes());
-    }
-    body.extend(part("name=\"fichier\"; filename=\"agenda.ics\"").bytes());
-    body.extend(b"Content-Type: text/calendar\r\n\r\n");
-    body.extend_from_slice(file);
-    body.extend(format!("\r\n--{boundary}--\r\n").bytes());
-    let r = client
-        .post(server.at(&format!("/agenda/sources/{source}/fichier")))
-        .header(
-            CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    answer(r).await
+    upload_form(
+        server,
+        client,
+        &format!("/agenda/sources/{source}/fichier"),
+        csrf,
+        ("agenda.ics", "text/calendar", file),
+    )
+    .await
 }
 
 /// A town hall's calendar: (uid, title, in how many days at 20:00, location, extra lines).
@@ -178,7 +135,7 @@ fn calendar(events: &[(&str, &str, i64, &str, &str)]) -> Vec<u8> {
 
 #[tokio::test]
 async fn an_administrators_event_written_in_the_form_is_online_in_french_and_in_the_api() {
-    let (server, admin, client, csrf) = with_admin().await;
+    let (server, admin, client, csrf) = with_web_admin().await;
 
     let page = get_page(&server, &client, "/agenda").await;
     assert!(
@@ -365,11 +322,11 @@ async fn an_administrators_event_written_in_the_form_is_online_in_french_and_in_
         )),
         "{confirm}"
     );
-    let (status, location, _) = click(
+    let (status, location, _) = press(
         &server,
         &client,
-        &csrf,
         &format!("/agenda/evenements/{id}/supprimer"),
+        &csrf,
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -379,7 +336,7 @@ async fn an_administrators_event_written_in_the_form_is_online_in_french_and_in_
 
 #[tokio::test]
 async fn an_invalid_event_comes_back_in_french_with_its_values_and_stores_nothing() {
-    let (server, admin, client, csrf) = with_admin().await;
+    let (server, admin, client, csrf) = with_web_admin().await;
     let d = day(5);
     let (start, end) = (format!("{d}T10:00"), format!("{d}T09:00"));
 
@@ -528,11 +485,11 @@ async fn an_editors_event_waits_until_an_approver_validates_it_on_the_page() {
         !line.contains("/valider"),
         "an editor cannot validate: {line}"
     );
-    let (status, _, body) = click(
+    let (status, _, body) = press(
         &server,
         &editor,
-        &editor_csrf,
         &format!("/agenda/evenements/{id}/valider"),
+        &editor_csrf,
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
@@ -549,11 +506,11 @@ async fn an_editors_event_waits_until_an_approver_validates_it_on_the_page() {
         line.contains(&format!("action=\"/agenda/evenements/{id}/valider\"")),
         "{line}"
     );
-    let (status, location, body) = click(
+    let (status, location, body) = press(
         &server,
         &approver,
-        &csrf,
         &format!("/agenda/evenements/{id}/valider"),
+        &csrf,
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
@@ -569,11 +526,11 @@ async fn an_editors_event_waits_until_an_approver_validates_it_on_the_page() {
     assert_eq!(stored[0]["approved_by"], "valideur");
 
     // Withdrawn from the screens, then put back.
-    let (status, _, _) = click(
+    let (status, _, _) = press(
         &server,
         &approver,
-        &csrf,
         &format!("/agenda/evenements/{id}/retirer"),
+        &csrf,
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -582,11 +539,11 @@ async fn an_editors_event_waits_until_an_approver_validates_it_on_the_page() {
     let line = row(&page, &format!("evenement-{id}"));
     assert!(line.contains(">Retiré</span>"), "{line}");
     assert!(line.contains("/remettre"), "{line}");
-    let (status, _, _) = click(
+    let (status, _, _) = press(
         &server,
         &approver,
-        &csrf,
         &format!("/agenda/evenements/{id}/remettre"),
+        &csrf,
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -595,7 +552,7 @@ async fn an_editors_event_waits_until_an_approver_validates_it_on_the_page() {
 
 #[tokio::test]
 async fn a_file_fed_calendar_is_imported_through_the_page_with_its_report_in_french() {
-    let (server, admin, client, csrf) = with_admin().await;
+    let (server, admin, client, csrf) = with_web_admin().await;
 
     // A refused source form says why, by field, and keeps what was typed.
     let (status, _, page) = post_form(
@@ -823,7 +780,7 @@ async fn a_file_fed_calendar_is_imported_through_the_page_with_its_report_in_fre
 
 #[tokio::test]
 async fn a_source_at_an_address_is_imported_on_demand_then_found_unchanged() {
-    let (server, admin, client, csrf) = with_admin().await;
+    let (server, admin, client, csrf) = with_web_admin().await;
     let cal = calendar(&[(
         "marche",
         "Marché du samedi",
@@ -858,7 +815,7 @@ async fn a_source_at_an_address_is_imported_on_demand_then_found_unchanged() {
     assert_eq!(host.hits.load(Ordering::SeqCst), 0);
 
     let path = format!("/agenda/sources/{source}/importer");
-    let (status, location, _) = click(&server, &client, &csrf, &path).await;
+    let (status, location, _) = press(&server, &client, &path, &csrf).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let page = get_page(&server, &client, &location.unwrap()).await;
     assert!(
@@ -872,7 +829,7 @@ async fn a_source_at_an_address_is_imported_on_demand_then_found_unchanged() {
     assert_eq!(all[0]["record"]["category"], "market");
 
     // Asked again: the server answers 304 (its ETag), and the report says so.
-    let (status, location, _) = click(&server, &client, &csrf, &path).await;
+    let (status, location, _) = press(&server, &client, &path, &csrf).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let page = get_page(&server, &client, &location.unwrap()).await;
     assert!(
@@ -887,7 +844,7 @@ async fn a_source_at_an_address_is_imported_on_demand_then_found_unchanged() {
 
 #[tokio::test]
 async fn posts_without_the_csrf_token_are_refused_and_viewers_get_no_forms() {
-    let (server, admin, client, csrf) = with_admin().await;
+    let (server, admin, client, csrf) = with_web_admin().await;
     let mut fields = event_form(
         &server,
         &client,
@@ -979,11 +936,11 @@ async fn posts_without_the_csrf_token_are_refused_and_viewers_get_no_forms() {
     let (status, _, page) = post_fields(&server, &viewer, "/agenda/nouveau", &fields).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
     assert!(page.contains("consulter l’agenda"), "{page}");
-    let (status, _, _) = click(
+    let (status, _, _) = press(
         &server,
         &viewer,
-        &viewer_csrf,
         "/agenda/evenements/fete/retirer",
+        &viewer_csrf,
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);

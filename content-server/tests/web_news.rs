@@ -9,12 +9,11 @@ mod common;
 use beffroi_protocol::time::Zone;
 use beffroi_server::users::Role;
 use common::{
-    Api, FRUGES, HUCQUELIERS, TestServer, answer, between, get_page, local_field, post_form,
-    web_login,
+    Api, FRUGES, HUCQUELIERS, TestServer, between, get_page, local_field, post_form, press, row,
+    upload_form, web_login, with_web_admin,
 };
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
-use reqwest::header::CONTENT_TYPE;
 use serde_json::Value;
 
 /// The narrow no-break space of French typography.
@@ -22,30 +21,6 @@ const NNBSP: char = '\u{202f}';
 
 /// A server with an administrator: their API client, and their browser logged in through
 /// the form with the CSRF token its pages carry.
-async fn with_admin() -> (TestServer, Api, reqwest::Client, String) {
-    let server = TestServer::start().await;
-    let admin = server.user("admin", Role::Admin, &[]).await;
-    let (client, csrf) = web_login(&server, "admin").await;
-    (server, admin, client, csrf)
-}
-
-/// Presses the button of an action (a form carrying only the CSRF token).
-async fn press(
-    server: &TestServer,
-    client: &reqwest::Client,
-    path: &str,
-    csrf: &str,
-) -> (StatusCode, Option<String>, String) {
-    post_form(server, client, path, &[("csrf_token", csrf)]).await
-}
-
-/// The table row of news item (or feed) `id` in a page.
-fn row<'a>(html: &'a str, id: &str) -> &'a str {
-    html.split("<tr")
-        .find(|r| r.contains(&format!("id=\"{id}\"")))
-        .unwrap_or_else(|| panic!("no row {id} in {html}"))
-}
-
 /// The instant a `datetime-local` value means in Paris.
 fn instant(local: &str) -> Timestamp {
     let dt: jiff::civil::DateTime = local.parse().unwrap();
@@ -71,28 +46,6 @@ fn done_id(location: &str) -> String {
 }
 
 /// A `multipart/form-data` body, as a browser sends the upload form: (content type, body).
-fn multipart(csrf: Option<&str>, file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "----beffroi-essai-7d1f3a";
-    let mut body = Vec::new();
-    if let Some(csrf) = csrf {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"fichier\"; filename=\"{file_name}\"\r\nContent-Type: application/rss+xml\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 /// Uploads a feed file through the page's form.
 async fn upload(
     server: &TestServer,
@@ -102,20 +55,19 @@ async fn upload(
     sample: &str,
 ) -> (StatusCode, Option<String>, String) {
     let bytes = std::fs::read(common::samples().join("feeds").join(sample)).unwrap();
-    let (content_type, body) = multipart(csrf, sample, &bytes);
-    let r = client
-        .post(server.at(&format!("/actualites/flux/{feed}/fichier")))
-        .header(CONTENT_TYPE, content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    answer(r).await
+    upload_form(
+        server,
+        client,
+        &format!("/actualites/flux/{feed}/fichier"),
+        csrf,
+        (sample, "application/rss+xml", &bytes),
+    )
+    .await
 }
 
 #[tokio::test]
 async fn an_administrators_announcement_written_in_the_form_is_online_and_in_the_api() {
-    let (server, admin, client, csrf) = with_admin().await;
+    let (server, admin, client, csrf) = with_web_admin().await;
 
     let page = get_page(&server, &client, "/actualites").await;
     assert!(
@@ -438,7 +390,7 @@ async fn an_editors_announcement_waits_until_an_administrator_validates_it_on_th
 
 #[tokio::test]
 async fn an_invalid_announcement_comes_back_in_french_with_its_values_and_stores_nothing() {
-    let (server, admin, client, csrf) = with_admin().await;
+    let (server, admin, client, csrf) = with_web_admin().await;
 
     // No French title, and an end before the start: both said, next to their fields.
     let (status, _, page) = post_form(
@@ -504,7 +456,7 @@ async fn an_invalid_announcement_comes_back_in_french_with_its_values_and_stores
 
 #[tokio::test]
 async fn a_file_feed_is_fed_through_the_page_and_a_broken_file_keeps_its_items() {
-    let (server, admin, client, csrf) = with_admin().await;
+    let (server, admin, client, csrf) = with_web_admin().await;
 
     // A refused feed form says why, by field, and keeps what was typed.
     let (status, _, page) = post_form(
@@ -642,7 +594,7 @@ async fn a_file_feed_is_fed_through_the_page_and_a_broken_file_keeps_its_items()
 
 #[tokio::test]
 async fn posts_without_the_csrf_token_are_refused_and_viewers_get_no_forms() {
-    let (server, admin, client, csrf) = with_admin().await;
+    let (server, admin, client, csrf) = with_web_admin().await;
     let fields = [
         ("proprietaire", ""),
         ("titre_fr", "Sans jeton"),

@@ -596,3 +596,62 @@ pub async fn doc_host(path: &str, body: impl Fn(&str) -> Vec<u8>) -> DocHost {
         conditional,
     }
 }
+
+/// A server with an administrator: their API client, and their browser logged in through
+/// the form with the CSRF token its pages carry.
+pub async fn with_web_admin() -> (TestServer, Api, reqwest::Client, String) {
+    let server = TestServer::start().await;
+    let admin = server.user("admin", Role::Admin, &[]).await;
+    let (client, csrf) = web_login(&server, "admin").await;
+    (server, admin, client, csrf)
+}
+
+/// Presses the button of an action at `path` (a form carrying only the CSRF token).
+pub async fn press(
+    server: &TestServer,
+    client: &reqwest::Client,
+    path: &str,
+    csrf: &str,
+) -> (StatusCode, Option<String>, String) {
+    post_form(server, client, path, &[("csrf_token", csrf)]).await
+}
+
+/// The table row of `id` in a page.
+pub fn row<'a>(html: &'a str, id: &str) -> &'a str {
+    html.split("<tr")
+        .find(|r| r.contains(&format!("id=\"{id}\"")))
+        .unwrap_or_else(|| panic!("no row {id} in {html}"))
+}
+
+/// Posts `file` (named `file_name`, of `mime`) as the `fichier` field of a page's upload
+/// form at `path`, with the CSRF token when given.
+pub async fn upload_form(
+    server: &TestServer,
+    client: &reqwest::Client,
+    path: &str,
+    csrf: Option<&str>,
+    (file_name, mime, file): (&str, &str, &[u8]),
+) -> (StatusCode, Option<String>, String) {
+    let boundary = "----beffroi-essai-7d1f3a";
+    let part = |head: &str| format!("--{boundary}\r\nContent-Disposition: form-data; {head}\r\n");
+    let mut body = Vec::new();
+    if let Some(csrf) = csrf {
+        body.extend(part("name=\"csrf_token\"").bytes());
+        body.extend(format!("\r\n{csrf}\r\n").bytes());
+    }
+    body.extend(part(&format!("name=\"fichier\"; filename=\"{file_name}\"")).bytes());
+    body.extend(format!("Content-Type: {mime}\r\n\r\n").bytes());
+    body.extend_from_slice(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+    let r = client
+        .post(server.at(path))
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    answer(r).await
+}
