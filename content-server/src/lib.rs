@@ -24,6 +24,7 @@ pub mod server;
 pub mod settings;
 pub mod tls;
 pub mod users;
+pub mod waste;
 pub mod web;
 
 pub use server::{AppState, ServerError, launch_with_listener};

@@ -45,9 +45,9 @@ pub struct Outcome {
     pub screens: BTreeMap<String, String>,
 }
 
-/// Stores the data sets as blobs and returns their references: waste and the catalogue (so
-/// far empty) and empty events and news data sets, which `events::refresh` and
-/// `news::refresh` replace with the stored ones once the server state exists.
+/// Stores the data sets as blobs and returns their references: the catalogue (so far empty)
+/// and empty events, news and waste data sets, which `events::refresh`, `news::refresh` and
+/// `waste::refresh` replace with the stored ones once the server state exists.
 pub async fn store_data_sets(
     state_blobs: &crate::blobs::Blobs,
     db: &sqlx::SqlitePool,

@@ -1,6 +1,7 @@
 //! The schedule of imports: one task that, every `feed_check_s` seconds, fetches the news
 //! feeds and agenda sources that are due, their pictures, and rebuilds the news and events
-//! data sets (so that expired news leave and the agenda's window moves with the days).
+//! data sets (so that expired news leave and the agenda's window moves with the days), and the
+//! waste data set (its window moves with the weeks).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +22,10 @@ pub fn spawn(state: Arc<AppState>) {
             }
             if let Err(e) = crate::events::schedule::round(&state).await {
                 tracing::error!("agenda schedule: {}", e.message);
+            }
+            // The waste window moves on Mondays; any other round finds the same bytes.
+            if let Err(e) = crate::waste::refresh(&state, None).await {
+                tracing::error!("waste schedule: {}", e.message);
             }
         }
     });

@@ -229,6 +229,10 @@ pub async fn open(settings: Settings) -> Result<AppState, ServerError> {
     crate::events::refresh(&state, None)
         .await
         .map_err(|e| ServerError::Seed(e.message))?;
+    // And the waste calendars, expanded over this week's window.
+    crate::waste::refresh(&state, None)
+        .await
+        .map_err(|e| ServerError::Seed(e.message))?;
     Ok(state)
 }
 
@@ -257,6 +261,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             }),
         )
         .merge(api)
+        .route("/collectes/{file}", get(crate::api::waste::ics))
         .merge(crate::web::routes())
         .fallback(not_found)
         .with_state(state)

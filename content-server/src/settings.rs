@@ -44,6 +44,10 @@ pub struct Settings {
     /// Days of events ahead that the events data set carries (`BEFFROI_EVENTS_HORIZON_DAYS`,
     /// 1–366): recurring events are expanded into occurrences up to there.
     pub events_horizon_days: u32,
+    /// Weeks of collections ahead that the waste data set carries
+    /// (`BEFFROI_WASTE_HORIZON_WEEKS`, 1–53), from the Monday of the current week: the data
+    /// set changes once a week, not every day.
+    pub waste_horizon_weeks: u32,
 }
 
 impl Default for Settings {
@@ -62,6 +66,7 @@ impl Default for Settings {
             feed_check_s: 60,
             feed_pictures_private: false,
             events_horizon_days: 30,
+            waste_horizon_weeks: 8,
         }
     }
 }
@@ -83,6 +88,7 @@ impl std::fmt::Debug for Settings {
             .field("feed_check_s", &self.feed_check_s)
             .field("feed_pictures_private", &self.feed_pictures_private)
             .field("events_horizon_days", &self.events_horizon_days)
+            .field("waste_horizon_weeks", &self.waste_horizon_weeks)
             .finish()
     }
 }
@@ -195,9 +201,14 @@ impl Settings {
                         .parse()
                         .map_err(|_| bad("expected a number of days"))?;
                 }
+                "BEFFROI_WASTE_HORIZON_WEEKS" => {
+                    s.waste_horizon_weeks = value
+                        .parse()
+                        .map_err(|_| bad("expected a number of weeks"))?;
+                }
                 other if other.starts_with("BEFFROI_") && !KNOWN_ELSEWHERE.contains(&other) => {
                     return Err(bad(
-                        "unknown setting (BEFFROI_LISTEN, BEFFROI_DATA_DIR, BEFFROI_MAX_UPLOAD_BYTES, BEFFROI_METRICS_PUBLIC, BEFFROI_EDITORS_SELF_PUBLISH, BEFFROI_TLS_CERT, BEFFROI_TLS_KEY, BEFFROI_BEHIND_TLS_PROXY, BEFFROI_HEARTBEAT_S, BEFFROI_SSE_KEEPALIVE_S, BEFFROI_FEED_CHECK_S, BEFFROI_FEED_PICTURES_PRIVATE, BEFFROI_EVENTS_HORIZON_DAYS)",
+                        "unknown setting (BEFFROI_LISTEN, BEFFROI_DATA_DIR, BEFFROI_MAX_UPLOAD_BYTES, BEFFROI_METRICS_PUBLIC, BEFFROI_EDITORS_SELF_PUBLISH, BEFFROI_TLS_CERT, BEFFROI_TLS_KEY, BEFFROI_BEHIND_TLS_PROXY, BEFFROI_HEARTBEAT_S, BEFFROI_SSE_KEEPALIVE_S, BEFFROI_FEED_CHECK_S, BEFFROI_FEED_PICTURES_PRIVATE, BEFFROI_EVENTS_HORIZON_DAYS, BEFFROI_WASTE_HORIZON_WEEKS)",
                     ));
                 }
                 _ => {}
@@ -227,6 +238,12 @@ impl Settings {
             return Err(SettingsError::Invalid(format!(
                 "events_horizon_days must be between 1 and 366 (it is {})",
                 self.events_horizon_days
+            )));
+        }
+        if !(1..=53).contains(&self.waste_horizon_weeks) {
+            return Err(SettingsError::Invalid(format!(
+                "waste_horizon_weeks must be between 1 and 53 (it is {})",
+                self.waste_horizon_weeks
             )));
         }
         if self.data_dir.as_os_str().is_empty() {

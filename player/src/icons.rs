@@ -9,6 +9,7 @@
 //! given icon, size and colour always give the same bytes.
 
 use beffroi_protocol::data::events::EventCategory;
+use beffroi_protocol::data::waste::{Destination, Stream};
 use beffroi_protocol::layout::Colour;
 use image::RgbaImage;
 use resvg::{tiny_skia, usvg};
@@ -19,8 +20,8 @@ pub const MAX_SIZE: u32 = 1024;
 
 /// A pictogram of the project's set.
 ///
-/// Grouped by use: the agenda's event categories now, waste bins later. Each variant names
-/// one file under `assets/icons/`.
+/// Grouped by use: the agenda's event categories (`events/`), then the waste streams and the
+/// places sorted objects go (`waste/`). Each variant names one file under `assets/icons/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Icon {
     /// Bunting: a fête, a festival.
@@ -49,11 +50,35 @@ pub enum Icon {
     Family,
     /// A calendar page: any other event.
     Event,
+    /// A wheelie bin: household (residual) waste, the grey bin.
+    HouseholdBin,
+    /// A wheelie bin with two chasing arrows: packaging and paper, the yellow bin.
+    PackagingBin,
+    /// A wheelie bin with a leaf: food waste, the brown bin.
+    BiowasteBin,
+    /// A bottle and a jar: glass.
+    Glass,
+    /// A leafy twig: garden waste.
+    GreenWaste,
+    /// An armchair: bulky items.
+    Bulky,
+    /// A tied rubbish bag: any other waste.
+    WasteBag,
+    /// An arrow dropping into a skip: the recycling centre (déchetterie).
+    RecyclingCentre,
+    /// A shopping bag with a return arrow: taken back by shops.
+    TakeBack,
+    /// A pharmacy's cross.
+    Pharmacy,
+    /// A sprout on a compost heap.
+    Compost,
+    /// A town hall: ask there, for any other destination.
+    TownHall,
 }
 
 impl Icon {
     /// Every icon, for tests and previews.
-    pub const ALL: [Icon; 13] = [
+    pub const ALL: [Icon; 25] = [
         Icon::Festival,
         Icon::Market,
         Icon::Concert,
@@ -67,6 +92,18 @@ impl Icon {
         Icon::Nature,
         Icon::Family,
         Icon::Event,
+        Icon::HouseholdBin,
+        Icon::PackagingBin,
+        Icon::BiowasteBin,
+        Icon::Glass,
+        Icon::GreenWaste,
+        Icon::Bulky,
+        Icon::WasteBag,
+        Icon::RecyclingCentre,
+        Icon::TakeBack,
+        Icon::Pharmacy,
+        Icon::Compost,
+        Icon::TownHall,
     ];
 
     /// The pictogram of an event category.
@@ -85,6 +122,31 @@ impl Icon {
             EventCategory::Nature => Icon::Nature,
             EventCategory::Family => Icon::Family,
             EventCategory::Other => Icon::Event,
+        }
+    }
+
+    /// The pictogram of a waste stream, drawn on a tile of its bin's colour.
+    pub fn for_stream(stream: Stream) -> Icon {
+        match stream {
+            Stream::Household => Icon::HouseholdBin,
+            Stream::Packaging => Icon::PackagingBin,
+            Stream::Biowaste => Icon::BiowasteBin,
+            Stream::Glass => Icon::Glass,
+            Stream::GreenWaste => Icon::GreenWaste,
+            Stream::Bulky => Icon::Bulky,
+            Stream::Other => Icon::WasteBag,
+        }
+    }
+
+    /// The pictogram of where a sorted object goes: its stream's for a bin.
+    pub fn for_destination(destination: Destination) -> Icon {
+        match destination {
+            Destination::Bin { stream } => Icon::for_stream(stream),
+            Destination::RecyclingCentre => Icon::RecyclingCentre,
+            Destination::TakeBack => Icon::TakeBack,
+            Destination::Pharmacy => Icon::Pharmacy,
+            Destination::Compost => Icon::Compost,
+            Destination::Other => Icon::TownHall,
         }
     }
 
@@ -121,6 +183,18 @@ impl Icon {
             Icon::Nature => file!("events/nature"),
             Icon::Family => file!("events/family"),
             Icon::Event => file!("events/other"),
+            Icon::HouseholdBin => file!("waste/household"),
+            Icon::PackagingBin => file!("waste/packaging"),
+            Icon::BiowasteBin => file!("waste/biowaste"),
+            Icon::Glass => file!("waste/glass"),
+            Icon::GreenWaste => file!("waste/green_waste"),
+            Icon::Bulky => file!("waste/bulky"),
+            Icon::WasteBag => file!("waste/other"),
+            Icon::RecyclingCentre => file!("waste/recycling_centre"),
+            Icon::TakeBack => file!("waste/take_back"),
+            Icon::Pharmacy => file!("waste/pharmacy"),
+            Icon::Compost => file!("waste/compost"),
+            Icon::TownHall => file!("waste/town_hall"),
         }
     }
 }
@@ -257,10 +331,44 @@ mod tests {
     }
 
     #[test]
+    fn every_stream_and_destination_has_its_own_icon() {
+        let mut streams: Vec<Icon> = Stream::ALL.into_iter().map(Icon::for_stream).collect();
+        streams.sort();
+        streams.dedup();
+        assert_eq!(streams.len(), Stream::ALL.len());
+        // A bin shows its stream's pictogram; the other destinations have their own, none of
+        // them a stream's or an event category's.
+        for stream in Stream::ALL {
+            assert_eq!(
+                Icon::for_destination(Destination::Bin { stream }),
+                Icon::for_stream(stream)
+            );
+        }
+        let others = [
+            Destination::RecyclingCentre,
+            Destination::TakeBack,
+            Destination::Pharmacy,
+            Destination::Compost,
+            Destination::Other,
+        ];
+        let mut places: Vec<Icon> = others.into_iter().map(Icon::for_destination).collect();
+        places.sort();
+        places.dedup();
+        assert_eq!(places.len(), others.len());
+        for icon in places {
+            assert!(!streams.contains(&icon), "{icon:?}");
+            assert!(icon.name().starts_with("waste/"), "{icon:?}");
+        }
+    }
+
+    #[test]
     fn rasterising_is_deterministic_and_tinted() {
-        let a = rasterise(&tinted(Icon::Theatre, 57)).unwrap();
-        let b = rasterise(&tinted(Icon::Theatre, 57)).unwrap();
-        assert_eq!(a.as_raw(), b.as_raw());
+        // An odd size, so that edges fall between pixels and antialiasing has work to do.
+        for icon in Icon::ALL {
+            let a = rasterise(&tinted(icon, 37)).unwrap();
+            let b = rasterise(&tinted(icon, 37)).unwrap();
+            assert_eq!(a.as_raw(), b.as_raw(), "{}", icon.name());
+        }
         let faded = rasterise(&TintedIcon {
             colour: Colour {
                 a: 0x80,

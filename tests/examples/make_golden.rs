@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use beffroi_protocol::bundle;
 use beffroi_protocol::canonical;
 use beffroi_protocol::data::events::EventsData;
+use beffroi_protocol::data::waste::WasteData;
 use beffroi_protocol::ids::Sha256;
 use beffroi_protocol::layout::Layout;
 use beffroi_protocol::manifest::{AssetRef, Manifest};
@@ -297,6 +298,44 @@ impl Case {
     }
 }
 
+impl Case {
+    /// Replaces the demo's waste data set with the waste cases' own, so that they show every
+    /// bin whatever the demo's calendars: in Fruges, the grey and the yellow bins both on
+    /// Tuesday 1 December (put out the evening before, from 17:00 to 23:00), food waste on
+    /// Friday, glass the next Wednesday, bulky items on the 21st.
+    fn waste(mut self) -> Self {
+        let insee = &beffroi_server::communes::by_name("Fruges")
+            .expect("commune Fruges")
+            .insee;
+        let waste = json!({
+            "communes": [{"commune": insee, "name": "Fruges",
+                "reminder": {"start": "17:00", "end": "23:00"},
+                "streams": [
+                    {"stream": "household", "dates": ["2026-12-01", "2026-12-08", "2026-12-15"]},
+                    {"stream": "packaging", "dates": ["2026-12-01", "2026-12-15"]},
+                    {"stream": "biowaste", "dates": ["2026-12-04", "2026-12-11"]},
+                    {"stream": "glass", "dates": ["2026-12-09"]},
+                    {"stream": "bulky", "dates": ["2026-12-21"]}]}],
+            "advice": [
+                {"id": "piles", "name": {"fr": "Piles et petites batteries", "en": "Batteries"},
+                 "destination": {"kind": "take_back"}, "featured": true,
+                 "instructions": {"fr": "À rapporter dans les bacs des magasins, jamais à la poubelle !",
+                                  "en": "Take them back to the collection boxes in shops, never in the bin!"}},
+                {"id": "carton", "name": {"fr": "Carton d'emballage", "en": "Cardboard box"},
+                 "destination": {"kind": "bin", "stream": "packaging"}}]
+        });
+        let data: WasteData = serde_json::from_value(waste).expect("waste data set");
+        data.check().expect("valid waste data set");
+        let (blob_ref, bytes) = canonical::encode_blob(&data).expect("canonical waste");
+        let old: Sha256 = serde_json::from_value(self.manifest["data"]["waste"]["sha256"].clone())
+            .expect("the demo's waste data set");
+        self.blobs.retain(|b| Sha256::of(b) != old);
+        self.blobs.push(bytes);
+        self.manifest["data"]["waste"] = serde_json::to_value(blob_ref).expect("blob ref");
+        self
+    }
+}
+
 /// Two text slides, the second entering with `transition`, evaluated half-way through it.
 fn transition_case(name: &'static str, kind: &str) -> Case {
     let items = json!([
@@ -360,6 +399,29 @@ fn main() {
         // Monday 30 November, 19:00 Paris: household waste is collected on Tuesday.
         single("waste-reminder", item("rappel", 10_000, json!({"kind": "waste", "prompt": "reminder"}))).at("2026-11-30T18:00:00Z"),
         single("waste-advice", item("astuce", 10_000, json!({"kind": "waste", "prompt": "advice"}))),
+        // Monday 30 November, 19:00 Paris: the grey and the yellow bins both go out tonight.
+        single("waste-reminder-two", item("rappel", 10_000, json!({"kind": "waste", "prompt": "reminder"})))
+            .waste()
+            .at("2026-11-30T18:00:00Z"),
+        // The portrait kiosk at half size: a tall zone whose text floor (22 px) holds every
+        // line above its reference size.
+        case("waste-next-portrait", "portrait-kiosk",
+            json!([{"id": "entete", "items": [item("heure", 60_000, json!({"kind": "clock", "format": "date_time"}))]},
+                   {"id": "accueil", "items": [item("collectes", 10_000, json!({"kind": "waste", "prompt": "next_collections"}))]},
+                   {"id": "bandeau", "items": [item("titres", 60_000, json!({"kind": "ticker", "source": "news"}))]}]),
+            json!({"header": "entete", "main": "accueil", "ticker": "bandeau"}))
+            .waste()
+            .size("540x960"),
+        // The reminder across the kiosk's portrait card, Thursday 3 December at 19:00 Paris:
+        // food waste on Friday.
+        case("waste-reminder-portrait", "portrait-kiosk",
+            json!([{"id": "entete", "items": [item("heure", 60_000, json!({"kind": "clock", "format": "date_time"}))]},
+                   {"id": "accueil", "items": [item("rappel", 10_000, json!({"kind": "waste", "prompt": "reminder"}))]},
+                   {"id": "bandeau", "items": [item("titres", 60_000, json!({"kind": "ticker", "source": "news"}))]}]),
+            json!({"header": "entete", "main": "accueil", "ticker": "bandeau"}))
+            .waste()
+            .size("540x960")
+            .at("2026-12-03T18:00:00Z"),
         single("news", item("actus", 10_000, json!({"kind": "news", "max": 4}))),
         image_case("image-contain", "contain", (800, 800)),
         image_case("image-cover", "cover", (800, 800)),

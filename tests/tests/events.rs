@@ -10,26 +10,6 @@ use common::{FRUGES, HUCQUELIERS};
 use live::*;
 use serde_json::json;
 
-/// Whether some point of a 24×24 grid over the frame is `colour` (a photo: nothing else on
-/// the agenda has its colour).
-fn shows(player: &Player, colour: [u8; 3]) -> bool {
-    (0..24).any(|i| {
-        (0..24).any(|j| {
-            let (fx, fy) = ((i as f32 + 0.5) / 24.0, (j as f32 + 0.5) / 24.0);
-            player.pixel(fx, fy).is_some_and(|c| close(c, colour))
-        })
-    })
-}
-
-/// Waits until the frame shows `colour` somewhere.
-async fn wait_to_show(player: &Player, colour: [u8; 3], what: &str) {
-    let start = std::time::Instant::now();
-    while !shows(player, colour) {
-        assert!(start.elapsed() < DEADLINE, "{what}: never shown");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-}
-
 /// An event tomorrow from `hour` for two hours in `commune`, with a photo.
 fn event(id: &str, commune: &str, photo: &str, title: &str, hour: u8) -> serde_json::Value {
     let tomorrow = jiff::Timestamp::now()
@@ -45,34 +25,10 @@ fn event(id: &str, commune: &str, photo: &str, title: &str, hour: u8) -> serde_j
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_reaches_the_agenda_of_its_commune_and_stays_offline() {
     let (mut server, admin) = server_showing_red().await;
-    // Frames of 640×360: on the smallest test frames the agenda has no room for a photo.
-    let setup = Setup {
-        size: "640x360",
-        ..Setup::default()
-    };
-    let player = Player::start_with(
-        tempfile::tempdir().unwrap(),
-        &server.url,
-        "poll_interval_s = 3600",
-        setup,
-    );
-    pair_and_see_red(&admin, &player).await;
-
+    let player = paired_player(&server, &admin).await;
     // The screen (Fruges) now plays its agenda alone: nothing planned yet.
-    let body = json!({ "name": "Couleur", "items": [
-        { "id": "agenda", "duration_ms": 10_000, "kind": "events", "days": 7, "max": 4 }
-    ]});
-    let r = admin
-        .put("/api/v1/playlists/couleur", &json!({ "body": body }))
-        .await;
-    assert_eq!(r.0, 200, "{}", r.1);
-    publish(&admin).await;
-    let start = std::time::Instant::now();
-    while shows(&player, RED) {
-        assert!(start.elapsed() < DEADLINE, "the empty agenda never showed");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    wait_listening(&admin).await;
+    let agenda = json!({ "id": "agenda", "duration_ms": 10_000, "kind": "events", "days": 7, "max": 4 });
+    play_only(&admin, &player, agenda).await;
 
     // Hucqueliers' event (blue photo, earlier in the evening: it would be the first row)
     // travels in the same data set but is not on Fruges' agenda; Fruges' own (green photo)

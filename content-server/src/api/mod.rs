@@ -11,6 +11,7 @@ pub mod objects;
 pub mod pairing;
 pub mod player;
 pub mod publish;
+pub mod waste;
 
 use std::sync::Arc;
 
@@ -37,6 +38,7 @@ use error::{ApiError, ApiResult};
         (name = "publish", description = "Publishing drafts to the screens"),
         (name = "alerts", description = "Emergency alerts, pushed at once to the screens they reach"),
         (name = "events", description = "The agenda: events written by the officer, iCalendar / OpenAgenda / DATAtourisme sources and their imports"),
+        (name = "waste", description = "Waste collection calendars per commune (rules, public holidays, reminder window), the sorting guide and ADEME imports"),
         (name = "news", description = "Announcements and RSS/Atom feeds shown on the screens' news slides and ticker"),
         (name = "media", description = "Uploaded images and their renditions"),
         (name = "player", description = "Endpoints of paired players (device token)"),
@@ -56,6 +58,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .merge(alerts::routes())
         .merge(events::routes())
         .merge(news::routes())
+        .merge(waste::routes())
         .merge(player::routes())
         .merge(pairing::routes())
 }

@@ -127,6 +127,7 @@ async fn fill(state: &AppState, user: &User, at: Timestamp) -> ApiResult<()> {
     news(state, user, announcements, at).await?;
     let events = demo.data.events.clone().unwrap_or_default();
     super::agenda::seed(state, user, events, &demo.market_picture, at).await?;
+    super::waste::seed(state, user).await?;
     crate::publish::publish(state, user, None).await?;
     Ok(())
 }

@@ -552,6 +552,159 @@ fn next_collections_and_advice_in_french() {
     text_node(&scene, "À rapporter en magasin");
 }
 
+/// The test data with `advice` as its sorting guide.
+fn with_advice(advice: Value) -> DataSets {
+    let mut d = data();
+    let mut waste = serde_json::to_value(d.waste.as_ref().unwrap()).unwrap();
+    waste["advice"] = advice;
+    d.waste = Some(serde_json::from_value(waste).unwrap());
+    d.check().unwrap();
+    d
+}
+
+#[test]
+fn the_tip_rotation_shows_only_the_featured_entries() {
+    // A guide of four entries, one of them featured: town-hall screens show that one only,
+    // whatever the minute; the others serve the kiosk's search.
+    let tip = |id: &str, name: &str, featured: bool| {
+        json!({ "id": id, "name": { "fr": name }, "destination": { "kind": "recycling_centre" },
+                "featured": featured })
+    };
+    let d = with_advice(json!([
+        tip("pot", "Pot de yaourt", false),
+        tip("pile", "Piles et batteries", true),
+        tip("verre", "Bocal en verre", false),
+        tip("peinture", "Pot de peinture", false),
+    ]));
+    let m = manifest(
+        json!([{ "id": "astuce", "duration_ms": 60000, "kind": "waste", "prompt": "advice" }]),
+        |_| {},
+    );
+    for minute in 0..4 {
+        let at = ts("2026-11-30T13:05:05Z") + jiff::SignedDuration::from_mins(minute);
+        let state = Evaluator::new(&m, &d).state_at(at);
+        let scene = build(&Input {
+            manifest: &m,
+            data: &d,
+            state: &state,
+            width: 1920,
+            height: 1080,
+        });
+        text_node(&scene, "Piles et batteries");
+        for other in ["Pot de yaourt", "Bocal en verre", "Pot de peinture"] {
+            assert!(!has_text(&scene, other), "{other} at minute {minute}");
+        }
+    }
+}
+
+/// The waste pictograms of `scene` (not the agenda's), with their node's rectangle.
+fn waste_icons(scene: &Scene) -> Vec<(TintedIcon, Rect)> {
+    icons(scene)
+        .into_iter()
+        .filter(|(i, _)| i.icon.name().starts_with("waste/"))
+        .collect()
+}
+
+#[test]
+fn waste_prompts_show_each_bin_and_destination_by_its_pictogram() {
+    let m = manifest(
+        json!([
+            { "id": "collectes", "duration_ms": 30000, "kind": "waste" },
+            { "id": "astuce", "duration_ms": 30000, "kind": "waste", "prompt": "advice" }
+        ]),
+        |_| {},
+    );
+    let d = data();
+    let navy = m.screen.theme.background;
+    let light = m.screen.theme.text;
+    // Monday 30 November, 14:05: the yellow bin on Tuesday, the grey one on Wednesday.
+    let scene = scene_at(&m, &d, "2026-11-30T13:05:05Z", 1920, 1080);
+    let found = waste_icons(&scene);
+    let drawn: Vec<Icon> = found.iter().map(|(i, _)| i.icon).collect();
+    assert_eq!(drawn, [Icon::PackagingBin, Icon::HouseholdBin]);
+    for (icon, rect) in &found {
+        assert_eq!((rect.w, rect.h), (icon.size as f32, icon.size as f32));
+        assert_eq!((rect.x.fract(), rect.y.fract()), (0.0, 0.0));
+        assert!(icon.size >= 36, "{icon}");
+        // On its bin's colour: the theme's dark colour on yellow, its light one on grey.
+        let on = if icon.icon == Icon::PackagingBin {
+            navy
+        } else {
+            light
+        };
+        assert_eq!(icon.colour, on, "{icon}");
+        // Drawn on a tile of the bin's colour.
+        let tile = scene
+            .nodes
+            .iter()
+            .find_map(|n| match n.shape {
+                Shape::Rect {
+                    rect: r, colour, ..
+                } if r.w < 200.0
+                    && r.x <= rect.x
+                    && r.right() >= rect.right()
+                    && r.y <= rect.y
+                    && r.bottom() >= rect.bottom() =>
+                {
+                    Some(colour.to_string())
+                }
+                _ => None,
+            })
+            .unwrap();
+        let stream = if icon.icon == Icon::PackagingBin {
+            "#f2c500"
+        } else {
+            "#5f6368"
+        };
+        assert_eq!(tile, stream);
+    }
+    // Half a minute later, the tip: batteries go back to the shop.
+    let scene = scene_at(&m, &d, "2026-11-30T13:05:35Z", 1920, 1080);
+    let found = waste_icons(&scene);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0.icon, Icon::TakeBack);
+    assert!(found[0].0.size >= 120, "{}", found[0].0);
+}
+
+#[test]
+fn the_reminder_shows_each_bin_large_above_its_name() {
+    let m = manifest(
+        json!([{ "id": "rappel", "duration_ms": 60000, "kind": "waste", "prompt": "reminder" }]),
+        |_| {},
+    );
+    let mut d = data();
+    // Both bins go out on Monday evening.
+    let mut waste = serde_json::to_value(d.waste.as_ref().unwrap()).unwrap();
+    waste["communes"][0]["streams"][1]["dates"] = json!(["2026-12-01", "2026-12-09"]);
+    d.waste = Some(serde_json::from_value(waste).unwrap());
+    for (w, h) in [(1920, 1080), (1080, 1920), (480, 270)] {
+        let scene = scene_at(&m, &d, "2026-11-30T17:00:00Z", w, h);
+        text_node(&scene, "le bac gris et le bac jaune");
+        let found = waste_icons(&scene);
+        let drawn: Vec<Icon> = found.iter().map(|(i, _)| i.icon).collect();
+        assert_eq!(drawn, [Icon::HouseholdBin, Icon::PackagingBin], "{w}×{h}");
+        for (icon, rect) in &found {
+            // Large on a full-HD panel; on a quarter-HD one, still two lines of text tall.
+            let least = if w < 1000 { 36 } else { 100 };
+            assert!(icon.size >= least, "{icon} at {w}×{h}");
+            // The label sits below (or beside) its pictogram, never over it.
+            let (_, label) = text_node(
+                &scene,
+                if icon.icon == Icon::PackagingBin {
+                    "Emballages"
+                } else {
+                    "Ordures"
+                },
+            );
+            assert!(
+                label.rect.y >= rect.bottom() || label.rect.x >= rect.right(),
+                "{icon} at {w}×{h}: {rect:?} / {:?}",
+                label.rect
+            );
+        }
+    }
+}
+
 #[test]
 fn news_cards_show_title_and_text() {
     let m = manifest(

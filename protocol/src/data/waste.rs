@@ -320,6 +320,27 @@ pub struct SortingAdvice {
     /// How (rinse, remove the lid...).
     #[serde(default, skip_serializing_if = "text_is_unset")]
     pub instructions: Text,
+    /// How to avoid the waste in the first place ("Comment l'éviter ?").
+    #[serde(default, skip_serializing_if = "text_is_unset")]
+    pub prevention: Text,
+    /// Shown in the rotating "Le saviez-vous ?" prompt; when no entry is, every entry is.
+    /// A whole sorting guide (hundreds of entries) serves the kiosk's search, the featured
+    /// few the town-hall screens.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub featured: bool,
+}
+
+impl WasteData {
+    /// The entries the "Le saviez-vous ?" prompt rotates through: the featured ones, or
+    /// every entry when none is.
+    pub fn rotation(&self) -> Vec<&SortingAdvice> {
+        let featured: Vec<&SortingAdvice> = self.advice.iter().filter(|a| a.featured).collect();
+        if featured.is_empty() {
+            self.advice.iter().collect()
+        } else {
+            featured
+        }
+    }
 }
 
 impl Validate for SortingAdvice {
@@ -333,6 +354,7 @@ impl Validate for SortingAdvice {
             }
         });
         v.field("instructions", |v| self.instructions.optional(v));
+        v.field("prevention", |v| self.prevention.optional(v));
     }
 }
 
@@ -420,6 +442,8 @@ mod tests {
                         stream: Stream::Packaging,
                     },
                     instructions: Text::fr("Bien vidé, inutile de le laver."),
+                    prevention: Text::default(),
+                    featured: true,
                 },
                 SortingAdvice {
                     id: "pile".into(),
@@ -427,6 +451,8 @@ mod tests {
                     synonyms: vec!["accumulateur".into()],
                     destination: Destination::TakeBack,
                     instructions: Text::default(),
+                    prevention: Text::fr("Préférez les piles rechargeables."),
+                    featured: false,
                 },
             ],
         }
@@ -449,8 +475,16 @@ mod tests {
             json.contains(r#""reminder":{"start":"17:00","end":"23:00"}"#),
             "{json}"
         );
+        // Only the featured flag that is set is written.
+        assert_eq!(json.matches(r#""featured":true"#).count(), 1, "{json}");
+        assert!(!json.contains(r#""featured":false"#), "{json}");
         let back: WasteData = serde_json::from_str(&json).unwrap();
         assert_eq!(back, data);
+        let rotation: Vec<&str> = data.rotation().iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(rotation, ["pot-yaourt"]);
+        let mut none_featured = data.clone();
+        none_featured.advice[0].featured = false;
+        assert_eq!(none_featured.rotation().len(), 2);
         assert_eq!(data.commune(&insee("62364")).unwrap().name, "Fruges");
         assert!(data.commune(&insee("62168")).is_none());
     }

@@ -199,6 +199,26 @@ impl Player {
     }
 }
 
+/// Whether some point of a 48×48 grid over the frame is `colour` (a photo, a bin's tile:
+/// nothing else on the slide has its colour).
+pub fn shows(player: &Player, colour: [u8; 3]) -> bool {
+    (0..48).any(|i| {
+        (0..48).any(|j| {
+            let (fx, fy) = ((i as f32 + 0.5) / 48.0, (j as f32 + 0.5) / 48.0);
+            player.pixel(fx, fy).is_some_and(|c| close(c, colour))
+        })
+    })
+}
+
+/// Waits until the frame shows `colour` somewhere.
+pub async fn wait_to_show(player: &Player, colour: [u8; 3], what: &str) {
+    let start = Instant::now();
+    while !shows(player, colour) {
+        assert!(start.elapsed() < DEADLINE, "{what}: never shown");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 pub fn close(a: [u8; 3], b: [u8; 3]) -> bool {
     a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= 6)
 }
@@ -286,6 +306,41 @@ pub async fn claim(admin: &Api, player: &Player) {
 pub async fn pair_and_see_red(admin: &Api, player: &Player) {
     claim(admin, player).await;
     player.wait_for_colour(RED, "after pairing").await;
+}
+
+/// A player drawing 640×360 frames (the smallest test frames leave no room for a photo or a
+/// bin's tile), paired with the Fruges screen of `server` and showing its red slide; it
+/// polls hourly, so what reaches it next comes by push.
+pub async fn paired_player(server: &TestServer, admin: &Api) -> Player {
+    let setup = Setup {
+        size: "640x360",
+        ..Setup::default()
+    };
+    let player = Player::start_with(
+        tempfile::tempdir().unwrap(),
+        &server.url,
+        "poll_interval_s = 3600",
+        setup,
+    );
+    pair_and_see_red(admin, &player).await;
+    player
+}
+
+/// Makes `item` the Fruges screen's only slide and publishes; returns once the red slide
+/// is gone and the player listens for pushes.
+pub async fn play_only(admin: &Api, player: &Player, item: serde_json::Value) {
+    let body = json!({ "name": "Couleur", "items": [item] });
+    let r = admin
+        .put("/api/v1/playlists/couleur", &json!({ "body": body }))
+        .await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    publish(admin).await;
+    let start = Instant::now();
+    while shows(player, RED) {
+        assert!(start.elapsed() < DEADLINE, "the new slide never showed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_listening(admin).await;
 }
 
 /// Waits until the Fruges screen's player listens to its event stream (actions and

@@ -10,10 +10,10 @@ use beffroi_protocol::playlist::Fit;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
-use super::{Area, Ctx, TextExt, badge, capitalise, image, text};
-use crate::icons::{Icon, TintedIcon};
+use super::{Area, Ctx, TextExt, badge, capitalise, image, pictogram, text};
+use crate::icons::Icon;
 use crate::playback::layout::{Cut, Scale, alpha, fitting, rows};
-use crate::scene::{ImageSource, Rect, Shape, Weight};
+use crate::scene::{Rect, Shape, Weight};
 
 /// The events item: up to `max` events overlapping the next `days` days.
 pub(super) fn draw(
@@ -330,18 +330,12 @@ fn category_tile(ctx: &Ctx<'_>, event: &Event, tile: Rect, radius: f32, out: &mu
         colour: alpha(ctx.text_on(surface), 0x1c),
         radius,
     });
-    let size = (tile.w.min(tile.h) * 0.62).round().max(1.0);
-    let at = tile.centred(size, size);
-    out.push(Shape::Image {
-        rect: Rect::new(at.x.round(), at.y.round(), size, size),
-        source: ImageSource::Icon(TintedIcon {
-            icon: Icon::for_event(event.category),
-            size: size as u32,
-            colour,
-        }),
-        uv: Rect::new(0.0, 0.0, 1.0, 1.0),
-        radius: 0.0,
-    });
+    out.push(pictogram(
+        Icon::for_event(event.category),
+        colour,
+        tile,
+        tile.w.min(tile.h) * 0.62,
+    ));
 }
 
 /// The event's title; faded and struck through when it will not take place.

@@ -24,7 +24,8 @@ use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 
 use super::layout::{Cut, Scale, alpha, readable};
-use crate::scene::{Align, Rect, Shape, Text, TextSize, Weight};
+use crate::icons::{self, Icon, TintedIcon};
+use crate::scene::{Align, ImageSource, Rect, Shape, Text, TextSize, Weight};
 
 /// What every drawer may read: the content, the screen's look and language, the instant.
 #[derive(Debug)]
@@ -213,6 +214,24 @@ pub(crate) fn draw(ctx: &Ctx<'_>, item: &Item, area: &Area, time: ItemTime) -> V
 /// An image contained in `r` (logos on the alert page).
 pub(crate) fn image_placed(r: Rect, sha: &Sha256, size: Option<(u32, u32)>) -> Shape {
     image::placed(r, sha, beffroi_protocol::playlist::Fit::Contain, size)
+}
+
+/// `icon` in `colour`, a square of `side` pixels centred in `r`. Side and corner are whole
+/// pixels, so that the pictogram is rasterised at the size drawn and shown texel for pixel,
+/// without resampling blur.
+pub(crate) fn pictogram(icon: Icon, colour: Colour, r: Rect, side: f32) -> Shape {
+    let size = side.round().clamp(1.0, icons::MAX_SIZE as f32);
+    let at = r.centred(size, size);
+    Shape::Image {
+        rect: Rect::new(at.x.round(), at.y.round(), size, size),
+        source: ImageSource::Icon(TintedIcon {
+            icon,
+            size: size as u32,
+            colour,
+        }),
+        uv: Rect::new(0.0, 0.0, 1.0, 1.0),
+        radius: 0.0,
+    }
 }
 
 /// A text block with our defaults: wrapping, comfortable line height, top-left.

@@ -1,5 +1,6 @@
 //! Waste prompts: the next collection of each stream, the evening-before reminder with the
-//! bin's colour, and a sorting tip.
+//! bin's colour, and a sorting tip; each bin and destination shown by its pictogram on a tile
+//! of its colour.
 
 use beffroi_protocol::data::waste::{CommuneWaste, Destination, Stream, WasteData};
 use beffroi_protocol::format::{format_date, format_date_long, today_word, tomorrow_word};
@@ -10,7 +11,8 @@ use beffroi_protocol::text::Lang;
 use beffroi_protocol::time::next_day;
 use jiff::civil::Date;
 
-use super::{Area, Ctx, ItemTime, TextExt, capitalise, hex, text};
+use super::{Area, Ctx, ItemTime, TextExt, capitalise, hex, pictogram, text};
+use crate::icons::Icon;
 use crate::playback::layout::{Cut, fitting, grid, readable, rows};
 use crate::scene::{Rect, Shape, Weight};
 
@@ -39,7 +41,8 @@ pub(super) fn draw(
     }
 }
 
-/// "Prochaines collectes à Fruges", then one row per stream: swatch, name, date.
+/// "Prochaines collectes à Fruges", then one row per stream: the bin's tile with its
+/// pictogram, name, date.
 fn next_collections(ctx: &Ctx<'_>, area: &Area, c: &CommuneWaste) -> Vec<Shape> {
     let s = &ctx.scale;
     let today = ctx.local().date();
@@ -47,8 +50,11 @@ fn next_collections(ctx: &Ctx<'_>, area: &Area, c: &CommuneWaste) -> Vec<Shape> 
     if list.is_empty() {
         return Vec::new();
     }
-    let narrow = area.narrow(s);
     let inner = area.rect.inset(ctx.margin(area));
+    // Side columns stack each row's name and date; so do zones whose text floor leaves a wide
+    // row too little room for both side by side (a portrait kiosk drawn at half size): a name
+    // and a date of some twenty letters each need about thirty times the small text size.
+    let narrow = area.narrow(s) || inner.w < 30.0 * s.text(20.0);
     let (head, body) = inner.cut_top(
         s.px(if narrow { 130.0 } else { 110.0 }).max(s.floor * 1.4),
         s.px(24.0),
@@ -84,11 +90,19 @@ fn next_collections(ctx: &Ctx<'_>, area: &Area, c: &CommuneWaste) -> Vec<Shape> 
         let content = row.pad(p * 1.2, p);
         let side = content.h.min(s.px(80.0));
         let (swatch, rest) = content.cut_left(side, s.px(24.0));
+        let tile = swatch.centred(side, side).snapped();
+        let colour = hex(stream.bin_colour());
         out.push(Shape::Rect {
-            rect: swatch.centred(side, side),
-            colour: hex(stream.bin_colour()),
+            rect: tile,
+            colour,
             radius: side * 0.22,
         });
+        out.push(pictogram(
+            Icon::for_stream(stream),
+            on_tile(ctx, colour),
+            tile,
+            tile.w.min(tile.h) * 0.66,
+        ));
         let label = ctx.typo(stream.label(&ctx.lang));
         let when = capitalise(&collection_day(date, today, &ctx.lang));
         let (label_box, date_box, date_right) = if narrow {
@@ -144,8 +158,8 @@ fn collection_day(date: Date, today: Date, lang: &Lang) -> String {
     }
 }
 
-/// The evening-before card: "Demain : sortez le bac jaune ce soir", beside tiles of the
-/// bins' colours.
+/// The evening-before card: "Demain : sortez le bac jaune ce soir", beside a tile per bin in
+/// its colour, with its pictogram.
 fn reminder(ctx: &Ctx<'_>, area: &Area, c: &CommuneWaste) -> Vec<Shape> {
     let streams = c.reminder_at(&ctx.tz, ctx.at);
     if streams.is_empty() {
@@ -186,6 +200,7 @@ fn reminder(ctx: &Ctx<'_>, area: &Area, c: &CommuneWaste) -> Vec<Shape> {
             ctx,
             tile,
             hex(stream.bin_colour()),
+            Icon::for_stream(*stream),
             stream.label(&ctx.lang),
         ));
     }
@@ -241,38 +256,80 @@ fn reminder(ctx: &Ctx<'_>, area: &Area, c: &CommuneWaste) -> Vec<Shape> {
     out
 }
 
-/// A coloured tile with a label centred on it, in a colour that reads on the tile.
-fn tile_shapes(ctx: &Ctx<'_>, tile: Rect, colour: Colour, label: &str) -> Vec<Shape> {
-    let s = &ctx.scale;
-    vec![
-        Shape::Rect {
-            rect: tile,
-            colour,
-            radius: s.px(20.0),
-        },
-        text(
-            ctx.typo(label),
-            tile.inset(s.px(16.0).min(tile.w.min(tile.h) * 0.1)),
-            s.fit(40.0, 20.0),
-            readable(ctx.theme.text, colour, &[ctx.theme.background]),
-            Weight::Bold,
-        )
-        .lines(3)
-        .centre()
-        .middle()
-        .shape(),
-    ]
+/// The colour of a pictogram or label on a tile of `colour`: the theme's text when it reads
+/// there, else its background, else black or white.
+fn on_tile(ctx: &Ctx<'_>, colour: Colour) -> Colour {
+    readable(ctx.theme.text, colour, &[ctx.theme.background])
 }
 
-/// "Le saviez-vous ?": one entry of the sorting guide, chosen by the minute the item
-/// began, so that consecutive showings differ and every screen agrees.
+/// A coloured tile with `icon` and `label` on it, in a colour that reads on the tile: the
+/// pictogram beside the label on a wide, low tile, above it otherwise, and the label alone
+/// when the tile leaves the pictogram too small to read.
+fn tile_shapes(ctx: &Ctx<'_>, tile: Rect, colour: Colour, icon: Icon, label: &str) -> Vec<Shape> {
+    let s = &ctx.scale;
+    let tile = tile.snapped();
+    let fg = on_tile(ctx, colour);
+    let mut out = vec![Shape::Rect {
+        rect: tile,
+        colour,
+        radius: s.px(20.0),
+    }];
+    let inner = tile.inset(s.px(16.0).min(tile.w.min(tile.h) * 0.1));
+    let size = s.fit(40.0, 20.0);
+    let gap = s.px(16.0);
+    // A pictogram smaller than two lines of small text does not read from where the text
+    // does; one larger than 320 reference pixels adds nothing but weight.
+    let least = 2.0 * s.text(20.0);
+    let most = s.px(320.0);
+    let line = |px: f32| 1.2 * s.text(px);
+    let label = |r: Rect| text(ctx.typo(label), r, size, fg, Weight::Bold).lines(3);
+    if inner.w > inner.h * 1.6 {
+        // Wide and low (a band across a portrait card): the pictogram at the left, the label
+        // beside it, as long as the label keeps room for a few words.
+        let side = inner.h.min(inner.w * 0.4).min(most);
+        let (col, words) = inner.cut_left(side, gap);
+        if side >= least && words.w >= 6.0 * s.text(20.0) {
+            out.push(pictogram(icon, fg, col, side));
+            out.push(label(words).middle().shape());
+            return out;
+        }
+    } else {
+        // Tall or square: the pictogram above the label, the pair centred. The label keeps
+        // room for two lines at its smallest size and takes at most three at its largest.
+        let label_h = (inner.h * 0.4)
+            .min(3.0 * line(40.0))
+            .max(2.0 * line(20.0))
+            .min(inner.h);
+        let side = (inner.h - label_h - gap).min(inner.w * 0.8).min(most);
+        if side >= least {
+            let top = inner.y + (inner.h - (side + gap + label_h)) / 2.0;
+            out.push(pictogram(
+                icon,
+                fg,
+                Rect::new(inner.x, top, inner.w, side),
+                side,
+            ));
+            let words = Rect::new(inner.x, top + side + gap, inner.w, label_h);
+            out.push(label(words).centre().shape());
+            return out;
+        }
+    }
+    // Too small a tile for a pictogram that reads: the label alone, centred.
+    out.push(label(inner).centre().middle().shape());
+    out
+}
+
+/// "Le saviez-vous ?": one entry of the sorting guide's rotation (its featured entries, or
+/// all of them when none is), chosen by the minute the item began, so that consecutive
+/// showings differ and every screen agrees.
 fn advice(ctx: &Ctx<'_>, area: &Area, waste: &WasteData, time: ItemTime) -> Vec<Shape> {
-    let n = waste.advice.len();
+    let rotation = waste.rotation();
+    let n = rotation.len();
     if n == 0 {
         return Vec::new();
     }
     let minute = time.started.as_second().div_euclid(60);
-    let a = &waste.advice[minute.rem_euclid(n as i64) as usize];
+    let a = rotation[minute.rem_euclid(n as i64) as usize];
     let s = &ctx.scale;
     let (heading, body) = ctx.heading(
         area,
@@ -284,16 +341,23 @@ fn advice(ctx: &Ctx<'_>, area: &Area, waste: &WasteData, time: ItemTime) -> Vec<
     let p = s.px(36.0).min(body.w.min(body.h) * 0.08);
     let content = body.inset(p);
     let (colour, short, sentence) = destination(ctx, a.destination);
-    // The destination's colour as a tile beside the text on wide cards, above it on tall
-    // ones, and as a thin strip when there is room for neither.
+    let icon = Icon::for_destination(a.destination);
+    // The destination's tile, with its pictogram, beside the text on wide cards, above it on
+    // tall ones, and its colour as a thin strip when there is room for neither.
     let words = if !area.narrow(s) && content.w > content.h {
         let side = content.h.min(content.w * 0.3);
         let (tile, words) = content.cut_left(side, p * 1.2);
-        out.extend(tile_shapes(ctx, tile.centred(side, side), colour, short));
+        out.extend(tile_shapes(
+            ctx,
+            tile.centred(side, side),
+            colour,
+            icon,
+            short,
+        ));
         words
     } else if content.h > content.w * 0.9 {
         let (tile, words) = content.cut_top((content.h * 0.26).min(content.w * 0.5), p);
-        out.extend(tile_shapes(ctx, tile, colour, short));
+        out.extend(tile_shapes(ctx, tile, colour, icon, short));
         words
     } else {
         let (strip, words) = content.cut_top(s.px(20.0).max(4.0), p);
