@@ -104,7 +104,12 @@ async fn rules_reach_the_screens_showing_waste_prompts_only() {
         .post(&format!("/api/v1/waste/calendars/{FRUGES}/rules"), &rule)
         .await;
     assert_eq!(status, 201, "{saved}");
-    assert!(saved["id"].as_str().unwrap().starts_with("emballages-et-papiers-"));
+    assert!(
+        saved["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("emballages-et-papiers-")
+    );
 
     let data: WasteData = data_set(&f.fr, "waste").await.unwrap();
     assert_eq!(data.communes.len(), 1);
@@ -119,7 +124,10 @@ async fn rules_reach_the_screens_showing_waste_prompts_only() {
     );
     // From the Monday of this week to the Sunday eight weeks later, every day.
     let dates = &c.streams[0].dates;
-    let monday = plus(today(), -i64::from(today().weekday().to_monday_zero_offset()));
+    let monday = plus(
+        today(),
+        -i64::from(today().weekday().to_monday_zero_offset()),
+    );
     assert_eq!(dates.first(), Some(&monday));
     assert_eq!(dates.last(), Some(&plus(monday, 8 * 7 + 6)));
     assert_eq!(dates.len(), 63);
@@ -150,8 +158,14 @@ async fn rules_reach_the_screens_showing_waste_prompts_only() {
         .map(|l| l["what"].as_str().unwrap())
         .collect();
     assert_eq!(lines.len(), 2, "{lines:?}");
-    assert!(lines[0].starts_with("règle supprimée : Emballages et papiers"), "{lines:?}");
-    assert!(lines[1].starts_with("règle ajoutée : Emballages et papiers"), "{lines:?}");
+    assert!(
+        lines[0].starts_with("règle supprimée : Emballages et papiers"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("règle ajoutée : Emballages et papiers"),
+        "{lines:?}"
+    );
 }
 
 #[tokio::test]
@@ -167,8 +181,14 @@ async fn the_horizon_setting_bounds_the_data_set() {
     let dates = &data.communes[0].streams[0].dates;
     // This week's and next week's day (or their holiday shifts), nothing beyond.
     assert!((1..=2).contains(&dates.len()), "{dates:?}");
-    let monday = plus(today(), -i64::from(today().weekday().to_monday_zero_offset()));
-    assert!(dates.iter().all(|d| *d >= monday && *d <= plus(monday, 14)), "{dates:?}");
+    let monday = plus(
+        today(),
+        -i64::from(today().weekday().to_monday_zero_offset()),
+    );
+    assert!(
+        dates.iter().all(|d| *d >= monday && *d <= plus(monday, 14)),
+        "{dates:?}"
+    );
 }
 
 #[tokio::test]
@@ -181,7 +201,10 @@ async fn public_holidays_move_collections_as_each_rule_says() {
         r["holidays"] = json!({ "shift": shift });
         r
     };
-    let (status, next_day) = f.admin.post(&format!("{url}/rules"), &rule("next_day")).await;
+    let (status, next_day) = f
+        .admin
+        .post(&format!("{url}/rules"), &rule("next_day"))
+        .await;
     assert_eq!(status, 201, "{next_day}");
     let (status, view) = f.admin.get(&format!("{url}?weeks=60")).await;
     assert_eq!(status, 200, "{view}");
@@ -201,7 +224,11 @@ async fn public_holidays_move_collections_as_each_rule_says() {
     assert_eq!(moved["why"]["kind"], "holiday", "{moved}");
     assert_eq!(
         moved["change"],
-        json!(format!("{} : collecte déplacée", which.label())),
+        json!(format!(
+            "{} : collecte déplacée, prévue le {}",
+            which.label(),
+            beffroi_server::waste::words::date(holiday)
+        )),
         "{moved}"
     );
     assert!(
@@ -227,6 +254,10 @@ async fn public_holidays_move_collections_as_each_rule_says() {
         .find(|p| p["planned"] == json!(holiday.to_string()))
         .unwrap();
     assert!(off["date"].is_null(), "{off}");
+    assert_eq!(
+        off["change"],
+        json!(format!("{} : pas de collecte", which.label()))
+    );
     // And the screens never get that day.
     let data: WasteData = data_set(&f.fr, "waste").await.unwrap();
     let dates = &data.communes[0].streams[0].dates;
@@ -283,7 +314,10 @@ async fn bad_rules_are_refused_naming_the_field() {
     // Not a commune of the territory.
     let (status, _) = f
         .admin
-        .post("/api/v1/waste/calendars/75056/rules", &weekly("household", Weekday::Monday))
+        .post(
+            "/api/v1/waste/calendars/75056/rules",
+            &weekly("household", Weekday::Monday),
+        )
         .await;
     assert_eq!(status, 404);
     // A reminder that never shows.
@@ -303,7 +337,10 @@ async fn bad_rules_are_refused_naming_the_field() {
         )
         .await;
     assert_eq!(status, 200, "{saved}");
-    assert_eq!(saved["reminder"], json!({ "start": "18:30", "end": "07:00" }));
+    assert_eq!(
+        saved["reminder"],
+        json!({ "start": "18:30", "end": "07:00" })
+    );
 }
 
 #[tokio::test]
@@ -320,7 +357,9 @@ async fn only_those_who_publish_for_the_commune_change_its_calendar() {
         assert!(answer["error"].as_str().unwrap().contains(who), "{answer}");
     }
     // Reading is open to every account.
-    let (status, _) = viewer.get(&format!("/api/v1/waste/calendars/{FRUGES}")).await;
+    let (status, _) = viewer
+        .get(&format!("/api/v1/waste/calendars/{FRUGES}"))
+        .await;
     assert_eq!(status, 200);
     let fruges = f.server.user("fruges", Role::Approver, &[FRUGES]).await;
     let (status, answer) = fruges.post(&url, &rule).await;
@@ -375,7 +414,10 @@ async fn the_ical_feed_round_trips_through_the_agenda_importer() {
     assert!(read.problems.is_empty(), "{:?}", read.problems);
 
     // What the preview plans over the same period, one event per stream and day.
-    let (_, view) = f.admin.get(&format!("/api/v1/waste/calendars/{FRUGES}?weeks=53")).await;
+    let (_, view) = f
+        .admin
+        .get(&format!("/api/v1/waste/calendars/{FRUGES}?weeks=53"))
+        .await;
     let planned: std::collections::BTreeSet<String> = view["plan"]
         .as_array()
         .unwrap()
@@ -422,7 +464,10 @@ async fn the_ical_feed_round_trips_through_the_agenda_importer() {
         .unwrap();
     assert_eq!(r.status(), 304);
     // A commune without a calendar, and one of elsewhere.
-    for path in [format!("/collectes/{HUCQUELIERS}.ics"), "/collectes/75056.ics".into()] {
+    for path in [
+        format!("/collectes/{HUCQUELIERS}.ics"),
+        "/collectes/75056.ics".into(),
+    ] {
         let r = anonymous
             .request(reqwest::Method::GET, &path)
             .send()
@@ -447,7 +492,11 @@ async fn the_ademe_guide_imports_with_its_quirks_and_keeps_the_officers_changes(
     let f = fixture().await;
     let (status, report) = f
         .admin
-        .post_bytes("/api/v1/waste/advice/import", "application/json", sample_guide())
+        .post_bytes(
+            "/api/v1/waste/advice/import",
+            "application/json",
+            sample_guide(),
+        )
         .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["total"], 390);
@@ -476,19 +525,32 @@ async fn the_ademe_guide_imports_with_its_quirks_and_keeps_the_officers_changes(
     // The same file again: nothing changes.
     let (_, again) = f
         .admin
-        .post_bytes("/api/v1/waste/advice/import", "application/json", sample_guide())
+        .post_bytes(
+            "/api/v1/waste/advice/import",
+            "application/json",
+            sample_guide(),
+        )
         .await;
-    assert_eq!((again["added"].clone(), again["unchanged"].clone()), (json!(0), json!(390)));
+    assert_eq!(
+        (again["added"].clone(), again["unchanged"].clone()),
+        (json!(0), json!(390))
+    );
 
     // The officer hides one, features one, rewrites one.
     let (s, _) = f
         .admin
-        .post("/api/v1/waste/advice/ademe-1/flags", &json!({ "hidden": true }))
+        .post(
+            "/api/v1/waste/advice/ademe-1/flags",
+            &json!({ "hidden": true }),
+        )
         .await;
     assert_eq!(s, 200);
     let (s, _) = f
         .admin
-        .post("/api/v1/waste/advice/ademe-2/flags", &json!({ "featured": true }))
+        .post(
+            "/api/v1/waste/advice/ademe-2/flags",
+            &json!({ "featured": true }),
+        )
         .await;
     assert_eq!(s, 200);
     let (s, edited) = f
@@ -528,14 +590,26 @@ async fn the_ademe_guide_imports_with_its_quirks_and_keeps_the_officers_changes(
     assert_eq!(report["removed"], 1, "{report}");
     assert_eq!(report["unchanged"], 387, "{report}");
     let list = advice_list(&f.admin).await;
-    let entry = |id: &str| list.iter().find(|a| a["advice"]["id"] == id).unwrap().clone();
+    let entry = |id: &str| {
+        list.iter()
+            .find(|a| a["advice"]["id"] == id)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(entry("ademe-1")["hidden"], true);
     assert_eq!(entry("ademe-2")["advice"]["featured"], true);
     assert_eq!(entry("ademe-3")["advice"]["name"]["fr"], "Aérosol vide");
     assert!(entry("ademe-5")["removed_at"].is_string());
-    assert_eq!(entry("ademe-6")["advice"]["name"]["fr"], "Nom changé par l'ADEME");
+    assert_eq!(
+        entry("ademe-6")["advice"]["name"]["fr"],
+        "Nom changé par l'ADEME"
+    );
     let data: WasteData = data_set(&f.fr, "waste").await.unwrap();
-    assert_eq!(data.advice.len(), 388, "hidden and removed ones off the screens");
+    assert_eq!(
+        data.advice.len(),
+        388,
+        "hidden and removed ones off the screens"
+    );
     assert_eq!(data.rotation().len(), 1);
 
     // A broken file: refused, naming the problem; the guide stays.
@@ -546,7 +620,10 @@ async fn the_ademe_guide_imports_with_its_quirks_and_keeps_the_officers_changes(
         .post_bytes("/api/v1/waste/advice/import", "application/json", cut)
         .await;
     assert_eq!(s, 422, "{answer}");
-    assert!(answer["error"].as_str().unwrap().contains("sorting guide"), "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("sorting guide"),
+        "{answer}"
+    );
     assert_eq!(advice_list(&f.admin).await.len(), 390);
     let (_, reports) = f.admin.get("/api/v1/waste/advice/imports").await;
     let reports = reports.as_array().unwrap();
@@ -564,7 +641,10 @@ async fn officer_tips_are_written_checked_and_deleted() {
     let (s, saved) = f.admin.post("/api/v1/waste/advice", &tip).await;
     assert_eq!(s, 201, "{saved}");
     assert_eq!(saved["origin"], "officer");
-    assert_eq!(saved["advice"]["synonyms"], json!(["batterie", "accumulateur"]));
+    assert_eq!(
+        saved["advice"]["synonyms"],
+        json!(["batterie", "accumulateur"])
+    );
     let (s, _) = f.admin.post("/api/v1/waste/advice", &tip).await;
     assert_eq!(s, 409);
     let (s, answer) = f

@@ -27,7 +27,8 @@ async fn an_event_reaches_the_agenda_of_its_commune_and_stays_offline() {
     let (mut server, admin) = server_showing_red().await;
     let player = paired_player(&server, &admin).await;
     // The screen (Fruges) now plays its agenda alone: nothing planned yet.
-    let agenda = json!({ "id": "agenda", "duration_ms": 10_000, "kind": "events", "days": 7, "max": 4 });
+    let agenda =
+        json!({ "id": "agenda", "duration_ms": 10_000, "kind": "events", "days": 7, "max": 4 });
     play_only(&admin, &player, agenda).await;
 
     // Hucqueliers' event (blue photo, earlier in the evening: it would be the first row)

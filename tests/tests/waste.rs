@@ -52,6 +52,9 @@ async fn a_rule_reaches_the_next_collections_of_its_commune_and_stays_offline() 
     // The server goes: the collections stay.
     server.shutdown().await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    assert!(shows(&player, BIN_YELLOW), "the collections without the server");
+    assert!(
+        shows(&player, BIN_YELLOW),
+        "the collections without the server"
+    );
     player.stop();
 }

@@ -13,9 +13,7 @@ use std::time::Instant;
 
 use beffroi_protocol::data::waste::{Reminder, Stream, WasteData};
 use beffroi_protocol::time::Weekday;
-use beffroi_waste::{
-    Calendar, HolidayRule, MonthDay, Rhythm, Rule, Season, Shift, WeekParity,
-};
+use beffroi_waste::{Calendar, HolidayRule, MonthDay, Rhythm, Rule, Season, Shift, WeekParity};
 use jiff::civil::{Date, date};
 
 fn rule(stream: Stream, rhythm: Rhythm, shift: Shift) -> Rule {
@@ -43,7 +41,11 @@ fn calendar(i: usize) -> Calendar {
         name: format!("Commune {i}"),
         reminder: Reminder::default(),
         rules: vec![
-            rule(Stream::Household, Rhythm::Weekly { days: vec![day(0)] }, Shift::NextDay),
+            rule(
+                Stream::Household,
+                Rhythm::Weekly { days: vec![day(0)] },
+                Shift::NextDay,
+            ),
             rule(
                 Stream::Packaging,
                 Rhythm::EveryOtherWeek {
@@ -65,9 +67,17 @@ fn calendar(i: usize) -> Calendar {
                     from: MonthDay { month: 4, day: 1 },
                     until: MonthDay { month: 11, day: 30 },
                 }),
-                ..rule(Stream::GreenWaste, Rhythm::Weekly { days: vec![day(1)] }, Shift::Cancel)
+                ..rule(
+                    Stream::GreenWaste,
+                    Rhythm::Weekly { days: vec![day(1)] },
+                    Shift::Cancel,
+                )
             },
-            rule(Stream::Biowaste, Rhythm::Weekly { days: vec![day(3)] }, Shift::RestOfWeek),
+            rule(
+                Stream::Biowaste,
+                Rhythm::Weekly { days: vec![day(3)] },
+                Shift::RestOfWeek,
+            ),
         ],
     }
 }
@@ -79,7 +89,12 @@ fn expand(calendars: &[Calendar], from: Date, until: Date, rounds: usize) -> (us
     for _ in 0..rounds {
         dates = calendars
             .iter()
-            .map(|c| c.collections(from, until).iter().map(|s| s.dates.len()).sum::<usize>())
+            .map(|c| {
+                c.collections(from, until)
+                    .iter()
+                    .map(|s| s.dates.len())
+                    .sum::<usize>()
+            })
             .sum();
     }
     (dates, t0.elapsed().as_secs_f64() * 1000.0 / rounds as f64)
@@ -91,7 +106,12 @@ fn main() {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--rounds" => rounds = args.next().and_then(|v| v.parse().ok()).expect("--rounds N"),
+            "--rounds" => {
+                rounds = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--rounds N")
+            }
             _ => guide = Some(std::fs::read(&a).unwrap_or_else(|e| panic!("{a}: {e}"))),
         }
     }

@@ -200,7 +200,12 @@ fn sample_destinations() {
                 stream: Stream::Packaging,
             },
         ),
-        ("Capsules de café ou de thé", Destination::Bin { stream: Stream::Packaging }),
+        (
+            "Capsules de café ou de thé",
+            Destination::Bin {
+                stream: Stream::Packaging,
+            },
+        ),
         // Reuse first, then "Sinon, jetez-la dans la poubelle des ordures ménagères".
         ("Bassine en plastique", household),
         ("Canette", packaging),

@@ -335,7 +335,6 @@ pub(crate) fn advice() -> Vec<SortingAdvice> {
     ]
 }
 
-
 /// Stores the demo's calendars and sorting tips through the officer's rules, skipping the
 /// communes that have a calendar already and the tips already there (a seeding cut short
 /// resumes).
@@ -344,7 +343,8 @@ pub(super) async fn seed(
     user: &crate::users::User,
 ) -> crate::api::error::ApiResult<()> {
     use crate::waste::{edit, store};
-    let calendars = calendars().map_err(|e| crate::api::error::ApiError::internal("seeding the demo", e))?;
+    let calendars =
+        calendars().map_err(|e| crate::api::error::ApiError::internal("seeding the demo", e))?;
     let mut conn = state.db.acquire().await?;
     let stored = store::calendars(&mut conn).await?;
     let tips = store::advice(&mut conn).await?;

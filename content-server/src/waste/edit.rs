@@ -87,7 +87,7 @@ pub fn preview(cal: &Calendar, from: Date, until: Date) -> (Vec<PlannedLine>, Ve
         .plan(from, until)
         .into_iter()
         .map(|p| PlannedLine {
-            change: p.why.map(|w| words::why(w, p.date != Some(p.planned))),
+            change: words::change(&p),
             planned: p,
         })
         .collect();

@@ -6,7 +6,7 @@ use beffroi_protocol::data::waste::Stream;
 use beffroi_protocol::format::{format_date, month_name, weekday_name};
 use beffroi_protocol::text::Lang;
 use beffroi_protocol::time::Weekday;
-use beffroi_waste::{MonthDay, Notice, Rhythm, Rule, Shift, WeekParity, Why};
+use beffroi_waste::{MonthDay, Notice, Planned, Rhythm, Rule, Shift, WeekParity, Why};
 use jiff::civil::Date;
 
 /// "Emballages et papiers".
@@ -147,17 +147,29 @@ pub fn rule(r: &Rule) -> String {
     out
 }
 
-/// Why a collection differs from its rhythm: "Lundi de Pâques".
-pub fn why(w: Why, moved: bool) -> String {
-    match w {
-        Why::Holiday { holiday } if moved => format!("{} : collecte déplacée", holiday.label()),
-        Why::Holiday { holiday } => format!("{} : collecte maintenue", holiday.label()),
-        Why::AfterHoliday { holiday } => {
+/// What happened to a planned collection, when it differs from its rhythm: "Lundi de
+/// Pâques : collecte déplacée, prévue le lundi 5 avr. 2027", "Noël : pas de collecte".
+pub fn change(p: &Planned) -> Option<String> {
+    let moved = p.date.is_some_and(|d| d != p.planned);
+    let words = match (p.why?, p.date) {
+        (Why::Holiday { holiday }, None) => format!("{} : pas de collecte", holiday.label()),
+        (Why::Holiday { holiday }, Some(_)) if moved => {
+            format!("{} : collecte déplacée", holiday.label())
+        }
+        (Why::Holiday { holiday }, Some(_)) => {
+            format!("{} : collecte maintenue", holiday.label())
+        }
+        (Why::AfterHoliday { holiday }, _) => {
             format!("décalée avec la semaine (jour férié : {})", holiday.label())
         }
-        Why::Cancelled => "annulée".to_owned(),
-        Why::Added => "date ajoutée".to_owned(),
-    }
+        (Why::Cancelled, _) => "annulée".to_owned(),
+        (Why::Added, _) => "date ajoutée".to_owned(),
+    };
+    Some(if moved {
+        format!("{words}, prévue le {}", date(p.planned))
+    } else {
+        words
+    })
 }
 
 /// A notice, for the officer.

@@ -734,6 +734,19 @@ pub(crate) async fn uploaded(
     multipart: Result<Multipart, MultipartRejection>,
     upload: Upload,
 ) -> Result<Option<Vec<u8>>, Response> {
+    Ok(uploaded_named(officer, headers, multipart, upload)
+        .await?
+        .map(|(bytes, _)| bytes))
+}
+
+/// As [`uploaded`], with the file's name as the browser gave it (without a folder), for
+/// reports.
+pub(crate) async fn uploaded_named(
+    officer: &Officer,
+    headers: &HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+    upload: Upload,
+) -> Result<Option<(Vec<u8>, Option<String>)>, Response> {
     let unreadable =
         |status: StatusCode, text: &str| error_page(headers, status, "Envoi illisible", text);
     let too_large = || {
@@ -756,7 +769,7 @@ pub(crate) async fn uploaded(
         ));
     };
     let mut csrf = None;
-    let mut file: Option<Vec<u8>> = None;
+    let mut file: Option<(Vec<u8>, Option<String>)> = None;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
@@ -772,26 +785,33 @@ pub(crate) async fn uploaded(
         };
         match field.name() {
             Some("csrf_token") => csrf = field.text().await.ok(),
-            Some("fichier") => match field.bytes().await {
-                Ok(bytes) => file = Some(bytes.to_vec()),
-                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    return Err(too_large());
+            Some("fichier") => {
+                let name = field
+                    .file_name()
+                    .and_then(|n| n.rsplit(['/', '\\']).next())
+                    .map(|n| n.chars().take(200).collect::<String>())
+                    .filter(|n| !n.trim().is_empty());
+                match field.bytes().await {
+                    Ok(bytes) => file = Some((bytes.to_vec(), name)),
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Err(too_large());
+                    }
+                    Err(_) => {
+                        return Err(unreadable(
+                            StatusCode::BAD_REQUEST,
+                            "L’envoi a été interrompu ; réessayez.",
+                        ));
+                    }
                 }
-                Err(_) => {
-                    return Err(unreadable(
-                        StatusCode::BAD_REQUEST,
-                        "L’envoi a été interrompu ; réessayez.",
-                    ));
-                }
-            },
+            }
             _ => {}
         }
     }
     if let Some(refused) = officer.csrf_refusal(csrf.as_deref(), headers) {
         return Err(refused);
     }
-    match file.filter(|f| !f.is_empty()) {
-        Some(bytes) if bytes.len() > upload.max_bytes => Err(too_large()),
+    match file.filter(|(bytes, _)| !bytes.is_empty()) {
+        Some((bytes, _)) if bytes.len() > upload.max_bytes => Err(too_large()),
         file => Ok(file),
     }
 }

@@ -18,6 +18,7 @@ mod forms;
 mod news;
 mod screens;
 mod session;
+mod waste;
 
 use std::sync::Arc;
 
@@ -63,6 +64,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
         .merge(news::routes())
         .merge(events::routes())
+        .merge(waste::routes())
         .layer(middleware::map_response(security_headers))
         .merge(assets::routes())
 }
