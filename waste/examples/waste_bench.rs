@@ -110,7 +110,7 @@ fn main() {
                 rounds = args
                     .next()
                     .and_then(|v| v.parse().ok())
-                    .expect("--rounds N")
+                    .expect("--rounds N");
             }
             _ => guide = Some(std::fs::read(&a).unwrap_or_else(|e| panic!("{a}: {e}"))),
         }

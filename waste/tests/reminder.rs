@@ -59,10 +59,10 @@ fn check(reminder: Reminder, from: &str, until: &str) -> usize {
         } else {
             None
         };
-        let expected = evening
+        let expected: Vec<Stream> = evening
             .and_then(|e| e.tomorrow().ok())
             .map(|day| cal.collections(day, day).iter().map(|c| c.stream).collect())
-            .unwrap_or_else(Vec::new);
+            .unwrap_or_default();
         let got = data.reminder_at(&tz, t);
         assert_eq!(got, expected, "at {local}");
         shown += usize::from(!got.is_empty());
