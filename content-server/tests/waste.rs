@@ -291,6 +291,10 @@ async fn bad_rules_are_refused_naming_the_field() {
                     "cancelled": ["1999-12-31"] }),
             "1999-12-31 is not a date between 2000 and 2100",
         ),
+        (
+            json!({ "stream": "bulky", "rhythm": { "kind": "dates", "dates": ["2207-03-01"] } }),
+            "2207-03-01 is not a date between 2000 and 2100",
+        ),
     ];
     for (body, message) in cases {
         let (status, answer) = f.admin.post(&url, &body).await;
@@ -436,6 +440,17 @@ async fn the_ical_feed_round_trips_through_the_agenda_importer() {
     let mut uids = std::collections::BTreeSet::new();
     for e in &read.events {
         assert!(uids.insert(e.source_id.clone()), "{}", e.source_id);
+        // Whatever name the server was reached by.
+        assert!(
+            e.source_id.starts_with(&format!("{FRUGES}-")),
+            "{}",
+            e.source_id
+        );
+        assert!(
+            e.source_id.ends_with("@collectes.beffroi"),
+            "{}",
+            e.source_id
+        );
         let title = e.title.get(&beffroi_protocol::text::Lang::fr()).unwrap();
         assert!(title.starts_with("Collecte"), "{title}");
         for o in e.timing.occurrences(from, until) {
@@ -567,14 +582,13 @@ async fn the_ademe_guide_imports_with_its_quirks_and_keeps_the_officers_changes(
     let (s, answer) = f.admin.delete("/api/v1/waste/advice/ademe-4").await;
     assert_eq!(s, 409, "{answer}");
 
-    // A newer guide: entry 5 gone, entry 6 reworded, entries 1–3 as before.
+    // A newer guide: entries 5 and 3 (the rewritten one) gone, entry 6 reworded, entries
+    // 1 and 2 as before.
     let mut guide: Value = serde_json::from_slice(&sample_guide()).unwrap();
     let results = guide["results"].as_array_mut().unwrap();
-    results.retain(|e| e["ID"] != 5);
+    results.retain(|e| e["ID"] != 5 && e["ID"] != 3);
     let six = results.iter_mut().find(|e| e["ID"] == 6).unwrap();
     six["Nom"] = json!("Nom changé par l'ADEME");
-    let three = results.iter_mut().find(|e| e["ID"] == 3).unwrap();
-    three["Nom"] = json!("Autre nom");
     let (s, report) = f
         .admin
         .post_bytes(
@@ -584,7 +598,7 @@ async fn the_ademe_guide_imports_with_its_quirks_and_keeps_the_officers_changes(
         )
         .await;
     assert_eq!(s, 200, "{report}");
-    assert_eq!(report["read"], 389);
+    assert_eq!(report["read"], 388);
     assert_eq!(report["updated"], 1, "{report}");
     assert_eq!(report["kept"], 1, "{report}");
     assert_eq!(report["removed"], 1, "{report}");
@@ -599,6 +613,10 @@ async fn the_ademe_guide_imports_with_its_quirks_and_keeps_the_officers_changes(
     assert_eq!(entry("ademe-1")["hidden"], true);
     assert_eq!(entry("ademe-2")["advice"]["featured"], true);
     assert_eq!(entry("ademe-3")["advice"]["name"]["fr"], "Aérosol vide");
+    assert!(
+        entry("ademe-3")["removed_at"].is_null(),
+        "the officer's stays"
+    );
     assert!(entry("ademe-5")["removed_at"].is_string());
     assert_eq!(
         entry("ademe-6")["advice"]["name"]["fr"],
@@ -611,6 +629,20 @@ async fn the_ademe_guide_imports_with_its_quirks_and_keeps_the_officers_changes(
         "hidden and removed ones off the screens"
     );
     assert_eq!(data.rotation().len(), 1);
+    // Rewritten by the officer, a removed entry is theirs and back on the screens.
+    let (s, back) = f
+        .admin
+        .put(
+            "/api/v1/waste/advice/ademe-5",
+            &json!({ "name": { "fr": "Repris par la communauté" },
+                "destination": { "kind": "recycling_centre" } }),
+        )
+        .await;
+    assert_eq!(s, 200, "{back}");
+    assert!(back["removed_at"].is_null(), "{back}");
+    assert_eq!(back["edited"], true);
+    let data: WasteData = data_set(&f.fr, "waste").await.unwrap();
+    assert_eq!(data.advice.len(), 389);
 
     // A broken file: refused, naming the problem; the guide stays.
     let mut cut = sample_guide();
@@ -647,6 +679,17 @@ async fn officer_tips_are_written_checked_and_deleted() {
     );
     let (s, _) = f.admin.post("/api/v1/waste/advice", &tip).await;
     assert_eq!(s, 409);
+    // Ids the guide's pages use in their addresses.
+    for id in ["nouveau", "importer"] {
+        let mut named = tip.clone();
+        named["id"] = json!(id);
+        let (s, answer) = f.admin.post("/api/v1/waste/advice", &named).await;
+        assert_eq!(s, 422, "{answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains("names a page"),
+            "{answer}"
+        );
+    }
     let (s, answer) = f
         .admin
         .post(

@@ -21,7 +21,8 @@
 //!    else [`Why::AfterHoliday`] with the latest holiday before it. `d` itself counts even on
 //!    a Sunday (a Sunday collection on a holiday moves, as with the other shifts).
 //! 6. The `added` dates are collected as they are ([`Why::Added`]), whatever the rhythm,
-//!    season, validity or holidays say.
+//!    season, validity or holidays say; the dates of [`Rhythm::Dates`] are the days the
+//!    officer chose too: no holiday moves them (season, validity and `cancelled` apply).
 //!
 //! The dates of one stream from all its rules are merged: two collections on one day are
 //! one (and reported by [`Calendar::notices`] when they came from different planned days).
@@ -30,6 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use beffroi_protocol::data::waste::{Collections, CommuneWaste, Reminder, Stream};
 use beffroi_protocol::ids::Insee;
+use beffroi_protocol::text::Text;
 use beffroi_protocol::time::Weekday;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -148,26 +150,36 @@ impl Calendar {
 
     /// The concrete dates from `from` to `until` inclusive, one entry per stream with a date
     /// (stream order), sorted and without duplicates; each stream's note is that of its first
-    /// rule with one.
+    /// rule with one among those giving it a date in the range.
     pub fn collections(&self, from: Date, until: Date) -> Vec<Collections> {
         let mut per_stream: BTreeMap<Stream, BTreeSet<Date>> = BTreeMap::new();
+        // The rules that gave each stream a date in the range: an expired rule's note
+        // ("le mardi") must not speak for its successor's days.
+        let mut givers: BTreeMap<Stream, BTreeSet<usize>> = BTreeMap::new();
         for p in self.plan(from, until) {
-            if let Some(date) = p.date {
+            if let Some(date) = p.date.filter(|d| from <= *d && *d <= until) {
                 per_stream.entry(p.stream).or_default().insert(date);
+                givers.entry(p.stream).or_default().insert(p.rule);
             }
         }
+        let notes: BTreeMap<Stream, Text> = givers
+            .iter()
+            .filter_map(|(stream, rules)| {
+                let note = rules
+                    .iter()
+                    .filter_map(|&i| self.rules.get(i))
+                    .map(|r| &r.note)
+                    .find(|n| !n.is_empty())?;
+                Some((*stream, note.clone()))
+            })
+            .collect();
         // `Stream`'s order is its declaration order, that of `Stream::ALL`.
         per_stream
             .into_iter()
             .map(|(stream, dates)| Collections {
                 stream,
                 dates: dates.into_iter().collect(),
-                note: self
-                    .rules
-                    .iter()
-                    .find(|r| r.stream == stream && !r.note.is_empty())
-                    .map(|r| r.note.clone())
-                    .unwrap_or_default(),
+                note: notes.get(&stream).cloned().unwrap_or_default(),
             })
             .collect()
     }
@@ -232,12 +244,17 @@ fn expand(rule: &Rule, index: usize, lo: Date, hi: Date, emit: &mut impl FnMut(P
     let start = rule.valid_from.map_or(lo, |f| f.max(lo));
     let end = rule.valid_until.map_or(hi, |u| u.min(hi));
     let cancelled: BTreeSet<Date> = rule.cancelled.iter().copied().collect();
+    // Listed dates are the days the officer chose (appointment rounds): no holiday moves
+    // them.
+    let listed = matches!(rule.rhythm, Rhythm::Dates { .. });
     let mut planned = |day: Date| {
         if rule.season.is_some_and(|s| !s.contains(day)) {
             return;
         }
         let (date, why) = if cancelled.contains(&day) {
             (None, Some(Why::Cancelled))
+        } else if listed {
+            (Some(day), None)
         } else {
             on_holidays(rule, day)
         };

@@ -551,7 +551,7 @@ fn second_and_fourth_tuesdays_and_fifth_or_last_once() {
 }
 
 #[test]
-fn listed_dates_sorted_once_within_validity_with_holidays() {
+fn listed_dates_sorted_once_within_validity_never_moved_by_holidays() {
     let mut r = rule(
         Stream::Bulky,
         Rhythm::Dates {
@@ -567,9 +567,40 @@ fn listed_dates_sorted_once_within_validity_with_holidays() {
     );
     r.valid_until = Some(d("2026-12-31"));
     let cal = calendar(vec![r]);
+    // The officer chose 11 November: it stays.
     assert_eq!(
         dates(&cal, Stream::Bulky, "2026-01-01", "2027-12-31"),
-        ds(&["2026-03-18", "2026-09-16", "2026-11-12"])
+        ds(&["2026-03-18", "2026-09-16", "2026-11-11"])
+    );
+    assert!(cal.plan(d("2026-11-01"), d("2026-11-30"))[0].why.is_none());
+}
+
+#[test]
+fn a_streams_note_is_that_of_a_rule_giving_it_dates_in_the_range() {
+    let mut old = rule(Stream::Household, weekly(&[Tue]));
+    old.valid_until = Some(d("2026-03-17"));
+    old.note = Text::fr("Le mardi.");
+    let mut new = rule(Stream::Household, weekly(&[Thu]));
+    new.valid_from = Some(d("2026-03-19"));
+    new.note = Text::fr("Le jeudi.");
+    let cal = calendar(vec![old, new]);
+    let note = |from: &str, until: &str| {
+        cal.collections(d(from), d(until))[0]
+            .note
+            .get(&beffroi_protocol::text::Lang::fr())
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        note("2026-03-01", "2026-03-15").as_deref(),
+        Some("Le mardi.")
+    );
+    assert_eq!(
+        note("2026-03-01", "2026-03-31").as_deref(),
+        Some("Le mardi.")
+    );
+    assert_eq!(
+        note("2026-04-01", "2026-04-30").as_deref(),
+        Some("Le jeudi.")
     );
 }
 

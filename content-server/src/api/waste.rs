@@ -326,6 +326,10 @@ async fn imports(
     Ok(Json(store::imports(&mut conn, 50).await?))
 }
 
+/// The right-hand side of the feed's UIDs: the same whatever name or proxy the server is
+/// reached through, so that a resident's calendar app recognises each collection again.
+const UID_DOMAIN: &str = "collectes.beffroi";
+
 /// Weeks before today that the iCalendar feed still lists (so that a just-passed
 /// collection stays in residents' calendars).
 const ICS_WEEKS_BEFORE: i64 = 4;
@@ -360,12 +364,7 @@ pub async fn ics(
         .updated_at
         .parse::<Timestamp>()
         .unwrap_or(Timestamp::UNIX_EPOCH);
-    let domain = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map_or("beffroi", |h| h.split(':').next().unwrap_or(h))
-        .to_owned();
-    let body = beffroi_waste::ical::export(&stored.calendar(), from, until, stamp, &domain);
+    let body = beffroi_waste::ical::export(&stored.calendar(), from, until, stamp, UID_DOMAIN);
     let etag = format!(
         "\"{}\"",
         &beffroi_protocol::ids::Sha256::of(body.as_bytes()).as_str()[..32]
@@ -377,7 +376,10 @@ pub async fn ics(
     {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
     }
-    let name = format!("inline; filename=\"collectes-{commune}.ics\"");
+    let name = format!(
+        "inline; filename=\"{}\"",
+        beffroi_waste::ical::file_name(&stored.calendar())
+    );
     Ok((
         [
             (

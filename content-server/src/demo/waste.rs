@@ -336,8 +336,8 @@ pub(crate) fn advice() -> Vec<SortingAdvice> {
 }
 
 /// Stores the demo's calendars and sorting tips through the officer's rules, skipping the
-/// communes that have a calendar already and the tips already there (a seeding cut short
-/// resumes).
+/// communes whose calendar is whole and the tips already there (a seeding cut short
+/// resumes; a calendar cut short is written again).
 pub(super) async fn seed(
     state: &crate::server::AppState,
     user: &crate::users::User,
@@ -350,11 +350,11 @@ pub(super) async fn seed(
     let tips = store::advice(&mut conn).await?;
     drop(conn);
     for c in calendars {
-        if stored
-            .iter()
-            .any(|s| s.commune == c.commune && !s.rules.is_empty())
-        {
-            continue;
+        match stored.iter().find(|s| s.commune == c.commune) {
+            Some(s) if s.rules.len() >= c.rules.len() => continue,
+            // Cut short between two rules: written again whole.
+            Some(_) => edit::delete_calendar(state, user, &c.commune).await?,
+            None => {}
         }
         edit::save_reminder(state, user, &c.commune, c.reminder).await?;
         for r in c.rules {

@@ -32,6 +32,9 @@ pub const MAX_GUIDE_BYTES: usize = 16 << 20;
 /// Most dates one rule may list (explicit, added or cancelled).
 const MAX_DATES: usize = 400;
 
+/// Ids a tip may not take: the guide's pages use them in their addresses.
+const RESERVED_IDS: [&str; 4] = ["nouveau", "importer", ".", ".."];
+
 /// Longest note or advice text, in characters.
 const MAX_TEXT: usize = 1000;
 
@@ -169,10 +172,17 @@ pub fn rule_problems(rule: &Rule) -> Vec<String> {
             problems.push(format!("{field}: {n} dates; at most {MAX_DATES}"));
         }
     }
+    let (listed, first): (&[Date], Option<&Date>) = match &rule.rhythm {
+        Rhythm::Dates { dates } => (dates, None),
+        Rhythm::Fortnightly { first, .. } => (&[], Some(first)),
+        _ => (&[], None),
+    };
     let years = rule
         .added
         .iter()
         .chain(&rule.cancelled)
+        .chain(listed)
+        .chain(first)
         .chain(rule.valid_from.iter())
         .chain(rule.valid_until.iter());
     for d in years {
@@ -210,7 +220,8 @@ async fn ensure_calendar(
     Ok(())
 }
 
-/// Records a change of `commune`'s calendar.
+/// Records a change of `commune`'s calendar, which is then its latest (the feed's DTSTAMP,
+/// the list's "changed by").
 async fn record(
     conn: &mut SqliteConnection,
     commune: &Insee,
@@ -223,6 +234,12 @@ async fn record(
         .bind(now)
         .bind(user.id)
         .bind(what)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE waste_calendars SET updated_at = ?2, updated_by = ?3 WHERE commune = ?1")
+        .bind(commune.as_str())
+        .bind(now)
+        .bind(user.id)
         .execute(conn)
         .await?;
     Ok(())
@@ -477,6 +494,7 @@ pub async fn save_advice(
         .filter(|s| !s.is_empty())
         .collect();
     let now = stored_instant(Timestamp::now());
+    let replacing = id.is_some();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let id = match id {
         Some(id) => {
@@ -491,7 +509,17 @@ pub async fn save_advice(
             id.to_owned()
         }
         None if !advice.id.is_empty() => {
-            if let Err(e) = beffroi_protocol::ids::check_id(&advice.id) {
+            let checked = beffroi_protocol::ids::check_id(&advice.id).and_then(|()| {
+                if RESERVED_IDS.contains(&advice.id.as_str()) {
+                    Err(format!(
+                        "\"{}\" names a page of the guide; choose another id",
+                        advice.id
+                    ))
+                } else {
+                    Ok(())
+                }
+            });
+            if let Err(e) = checked {
                 return Err(ApiError::invalid(
                     format!("the sorting tip is not valid: id: {e}"),
                     vec![format!("id: {e}")],
@@ -520,18 +548,28 @@ pub async fn save_advice(
     };
     advice.id.clone_from(&id);
     verdict("sorting tip", advice_problems(&advice))?;
-    sqlx::query(
+    // A new entry never takes another's place (an id made from the name may meet one); an
+    // edited one is the officer's from now on: back on the screens, kept by imports.
+    let sql = if replacing {
+        "UPDATE waste_advice SET advice = ?2, updated_by = ?3, updated_at = ?4,
+            edited = (origin = 'ademe'), removed_at = NULL WHERE id = ?1"
+    } else {
         "INSERT INTO waste_advice (id, origin, advice, updated_by, updated_at)
-         VALUES (?1, 'officer', ?2, ?3, ?4)
-         ON CONFLICT (id) DO UPDATE SET advice = ?2, updated_by = ?3, updated_at = ?4,
-            edited = (origin = 'ademe')",
-    )
-    .bind(&id)
-    .bind(json_text(&advice))
-    .bind(user.id)
-    .bind(&now)
-    .execute(&mut *tx)
-    .await?;
+         VALUES (?1, 'officer', ?2, ?3, ?4) ON CONFLICT (id) DO NOTHING"
+    };
+    let written = sqlx::query(sql)
+        .bind(&id)
+        .bind(json_text(&advice))
+        .bind(user.id)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if written == 0 {
+        return Err(ApiError::conflict(format!(
+            "a sorting tip \"{id}\" exists already"
+        )));
+    }
     let saved = advice_row(&mut tx, &id).await?;
     tx.commit().await?;
     refresh_after(state, user).await;
@@ -639,6 +677,15 @@ pub async fn import_guide(
             let seen: std::collections::BTreeSet<String> =
                 guide.advice.iter().map(|a| a.id.clone()).collect();
             for mut a in guide.advice {
+                // What the officer could not write, an import does not store either.
+                let problems = advice_problems(&a);
+                if !problems.is_empty() {
+                    report.read -= 1;
+                    report
+                        .problems
+                        .push(format!("{} skipped: {}", a.id, problems.join("; ")));
+                    continue;
+                }
                 let old = existing.iter().find(|e| e.advice.id == a.id);
                 match old {
                     Some(o) if o.origin == Origin::Officer => {
@@ -675,9 +722,15 @@ pub async fn import_guide(
                 .execute(&mut *tx)
                 .await?;
             }
-            for gone in existing.iter().filter(|e| {
+            // An entry the officer rewrote is theirs: gone from ADEME's guide, it stays.
+            let missing = existing.iter().filter(|e| {
                 e.origin == Origin::Ademe && e.removed_at.is_none() && !seen.contains(&e.advice.id)
-            }) {
+            });
+            for gone in missing {
+                if gone.edited {
+                    report.kept += 1;
+                    continue;
+                }
                 sqlx::query("UPDATE waste_advice SET removed_at = ?2 WHERE id = ?1")
                     .bind(&gone.advice.id)
                     .bind(&now)

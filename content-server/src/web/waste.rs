@@ -25,7 +25,7 @@ use axum::routing::{get, post};
 use beffroi_protocol::data::waste::{Destination, Reminder, SortingAdvice, Stream};
 use beffroi_protocol::format::{month_name, weekday_name};
 use beffroi_protocol::ids::Insee;
-use beffroi_protocol::text::{Lang, Text};
+use beffroi_protocol::text::Lang;
 use beffroi_protocol::time::{TimeOfDay, Weekday};
 use beffroi_waste::{
     Calendar, Holiday, HolidayRule, MonthDay, Rhythm, Rule, Season, Shift, WeekParity,
@@ -2297,6 +2297,8 @@ pub(crate) struct AdviceValues {
     pub(crate) instructions_en: String,
     pub(crate) instructions_nl: String,
     pub(crate) prevention: String,
+    pub(crate) prevention_en: String,
+    pub(crate) prevention_nl: String,
     pub(crate) featured: bool,
 }
 
@@ -2308,6 +2310,8 @@ impl AdviceValues {
             &self.name_nl,
             &self.instructions_en,
             &self.instructions_nl,
+            &self.prevention_en,
+            &self.prevention_nl,
         ]
         .iter()
         .any(|s| !s.trim().is_empty())
@@ -2390,6 +2394,8 @@ impl EditForm for AdviceValues {
             instructions_en: in_lang(&a.instructions, &Lang::en()),
             instructions_nl: in_lang(&a.instructions, &Lang::nl()),
             prevention: in_lang(&a.prevention, &Lang::fr()),
+            prevention_en: in_lang(&a.prevention, &Lang::en()),
+            prevention_nl: in_lang(&a.prevention, &Lang::nl()),
             featured: a.featured,
         }
     }
@@ -2407,6 +2413,8 @@ impl EditForm for AdviceValues {
                 "consignes_en" => v.instructions_en = value,
                 "consignes_nl" => v.instructions_nl = value,
                 "prevention_fr" => v.prevention = value,
+                "prevention_en" => v.prevention_en = value,
+                "prevention_nl" => v.prevention_nl = value,
                 "vedette" => v.featured = !value.is_empty(),
                 _ => {}
             }
@@ -2428,10 +2436,6 @@ impl EditForm for AdviceValues {
             );
             return Err(errors);
         };
-        let prevention = match self.prevention.trim() {
-            "" => Text::default(),
-            p => Text::fr(p),
-        };
         Ok(SortingAdvice {
             id: String::new(),
             name: typed_text([&self.name_fr, &self.name_en, &self.name_nl], true),
@@ -2450,7 +2454,10 @@ impl EditForm for AdviceValues {
                 ],
                 false,
             ),
-            prevention,
+            prevention: typed_text(
+                [&self.prevention, &self.prevention_en, &self.prevention_nl],
+                false,
+            ),
             featured: self.featured,
         })
     }
