@@ -707,3 +707,91 @@ async fn officer_tips_are_written_checked_and_deleted() {
     let data: WasteData = data_set(&f.fr, "waste").await.unwrap();
     assert!(data.advice.is_empty());
 }
+
+#[tokio::test]
+async fn a_calendar_takes_the_rules_of_a_commune_of_the_same_round() {
+    let f = fixture().await;
+    let fruges = format!("/api/v1/waste/calendars/{FRUGES}");
+    let hucq = format!("/api/v1/waste/calendars/{HUCQUELIERS}");
+    for rule in [
+        weekly("household", Weekday::Tuesday),
+        json!({ "stream": "packaging", "rhythm": { "kind": "every_other_week",
+            "days": ["thu"], "parity": "even" } }),
+    ] {
+        assert_eq!(f.admin.post(&format!("{fruges}/rules"), &rule).await.0, 201);
+    }
+    let (s, _) = f
+        .admin
+        .put(
+            &fruges,
+            &json!({ "reminder": { "start": "18:30", "end": "07:00" } }),
+        )
+        .await;
+    assert_eq!(s, 200);
+
+    // Hucqueliers has no calendar: it takes the rules and the reminder window.
+    let (s, taken) = f
+        .admin
+        .post(&format!("{hucq}/copy"), &json!({ "from": FRUGES }))
+        .await;
+    assert_eq!(s, 200, "{taken}");
+    assert_eq!(taken["rules"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        taken["reminder"],
+        json!({ "start": "18:30", "end": "07:00" })
+    );
+    let (_, view) = f.admin.get(&hucq).await;
+    assert_eq!(
+        view["rules_in_words"][0],
+        json!(
+            "Ordures ménagères : chaque semaine, le mardi ; un jour férié la reporte au jour ouvré suivant"
+        )
+    );
+    // Its own rules, changed apart from Fruges'.
+    let id = taken["rules"][0]["id"].as_str().unwrap();
+    let (s, _) = f
+        .admin
+        .put(
+            &format!("{hucq}/rules/{id}"),
+            &weekly("household", Weekday::Wednesday),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, fr) = f.admin.get(&fruges).await;
+    assert!(
+        fr["rules_in_words"][0]
+            .as_str()
+            .unwrap()
+            .contains("le mardi"),
+        "{fr}"
+    );
+    // Taken again: added after its own.
+    let (_, again) = f
+        .admin
+        .post(&format!("{hucq}/copy"), &json!({ "from": FRUGES }))
+        .await;
+    assert_eq!(again["rules"].as_array().unwrap().len(), 4);
+    let (_, history) = f.admin.get(&format!("{hucq}/history")).await;
+    assert_eq!(
+        history[0]["what"],
+        json!("2 règle(s) reprise(s) du calendrier de Fruges")
+    );
+    // Not from itself, nor from a commune without rules.
+    let (s, answer) = f
+        .admin
+        .post(&format!("{hucq}/copy"), &json!({ "from": HUCQUELIERS }))
+        .await;
+    assert_eq!(s, 422, "{answer}");
+    let (s, answer) = f
+        .admin
+        .post(&format!("{fruges}/copy"), &json!({ "from": "62168" }))
+        .await;
+    assert_eq!(s, 404, "{answer}");
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("no collection rule"),
+        "{answer}"
+    );
+}

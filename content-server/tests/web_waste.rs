@@ -1004,3 +1004,51 @@ async fn the_subscription_address_on_the_page_serves_the_calendar_as_icalendar()
     assert!(body.starts_with("BEGIN:VCALENDAR"), "{body}");
     assert!(body.contains("Verre"), "{body}");
 }
+
+#[tokio::test]
+async fn a_calendar_takes_the_rules_of_another_commune_through_its_page() {
+    let (server, admin, client, csrf) = with_web_admin().await;
+    api_rule(
+        &admin,
+        FRUGES,
+        json!({ "stream": "glass", "rhythm": { "kind": "monthly", "nth": [2], "day": "wed" } }),
+    )
+    .await;
+    let page = get_page(&server, &client, &format!("/dechets/{HUCQUELIERS}")).await;
+    assert!(
+        page.contains(&format!("<option value=\"{FRUGES}\">Fruges</option>")),
+        "{page}"
+    );
+    let (status, location, _) = post_form(
+        &server,
+        &client,
+        &format!("/dechets/{HUCQUELIERS}/reprendre"),
+        &[("csrf_token", csrf.as_str()), ("depuis", FRUGES)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = location.unwrap();
+    assert!(location.contains("fait=regles-reprises"), "{location}");
+    let page = follow(&server, &client, &location).await;
+    assert!(page.contains("Les règles sont reprises"), "{page}");
+    assert!(page.contains("le 2e mercredi du mois"), "{page}");
+    assert_eq!(rules(&admin, HUCQUELIERS).await.len(), 1);
+    // Fruges' page now offers Hucqueliers, which has rules.
+    let page = get_page(&server, &client, &format!("/dechets/{FRUGES}")).await;
+    assert!(
+        page.contains(&format!(
+            "<option value=\"{HUCQUELIERS}\">Hucqueliers</option>"
+        )),
+        "{page}"
+    );
+    // Without the token: refused, nothing added.
+    let (status, _, _) = post_form(
+        &server,
+        &client,
+        &format!("/dechets/{HUCQUELIERS}/reprendre"),
+        &[("depuis", FRUGES)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(rules(&admin, HUCQUELIERS).await.len(), 1);
+}

@@ -32,6 +32,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(add_rule))
         .routes(routes!(update_rule, remove_rule))
         .routes(routes!(history))
+        .routes(routes!(copy))
         .routes(routes!(list_advice, create_advice))
         .routes(routes!(update_advice, remove_advice))
         .routes(routes!(advice_flags))
@@ -169,6 +170,34 @@ async fn remove_rule(
     let commune = edit::territory_commune(&commune)?;
     edit::delete_rule(&state, &user, &commune, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The body of `POST /api/v1/waste/calendars/{commune}/copy`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CopyBody {
+    /// The commune whose rules are taken (INSEE code).
+    pub from: String,
+}
+
+/// Adds another commune's rules to this calendar (after its own; its reminder window too
+/// when this commune has no calendar yet): communes served by the same round share them.
+#[utoipa::path(post, path = "/api/v1/waste/calendars/{commune}/copy", tag = "waste",
+    params(("commune" = String, Path)), request_body = CopyBody,
+    responses((status = 200, body = StoredCalendar), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn copy(
+    State(state): State<Arc<AppState>>,
+    CurrentUser(user): CurrentUser,
+    Path(commune): Path<String>,
+    ApiJson(body): ApiJson<CopyBody>,
+) -> ApiResult<Json<StoredCalendar>> {
+    let commune = edit::territory_commune(&commune)?;
+    let from = edit::territory_commune(&body.from)?;
+    Ok(Json(
+        edit::copy_rules(&state, &user, &commune, &from).await?,
+    ))
 }
 
 /// The latest 100 changes of a commune's calendar, newest first.

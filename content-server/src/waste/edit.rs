@@ -245,6 +245,22 @@ async fn record(
     Ok(())
 }
 
+/// Commits a change of `commune`'s calendar, rebuilds the data set, and answers the
+/// calendar as stored.
+async fn committed(
+    state: &AppState,
+    user: &User,
+    mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    commune: &Insee,
+) -> ApiResult<StoredCalendar> {
+    let saved = store::calendar(&mut tx, commune)
+        .await?
+        .ok_or_else(|| ApiError::internal("saving a calendar", "the calendar vanished"))?;
+    tx.commit().await?;
+    refresh_after(state, user).await;
+    Ok(saved)
+}
+
 /// Sets when `commune`'s screens remind residents to put the bins out.
 pub async fn save_reminder(
     state: &AppState,
@@ -288,12 +304,7 @@ pub async fn save_reminder(
         ),
     )
     .await?;
-    let saved = store::calendar(&mut tx, commune)
-        .await?
-        .ok_or_else(|| ApiError::internal("saving a calendar", "the calendar vanished"))?;
-    tx.commit().await?;
-    refresh_after(state, user).await;
-    Ok(saved)
+    committed(state, user, tx, commune).await
 }
 
 /// Adds a rule to `commune`'s calendar (`id` `None`), or replaces rule `id`.
@@ -350,19 +361,7 @@ pub async fn save_rule(
         }
         None => {
             ensure_calendar(&mut tx, commune, user, &now).await?;
-            let id = make_id(words::stream(rule.stream), "collecte");
-            sqlx::query(
-                "INSERT INTO waste_rules (id, commune, position, rule, updated_by, updated_at)
-                 VALUES (?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM waste_rules
-                 WHERE commune = ?2), ?3, ?4, ?5)",
-            )
-            .bind(&id)
-            .bind(commune.as_str())
-            .bind(json_text(&rule))
-            .bind(user.id)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
+            let id = insert_rule(&mut tx, commune, user, &now, &rule).await?;
             record(
                 &mut tx,
                 commune,
@@ -381,6 +380,86 @@ pub async fn save_rule(
     tx.commit().await?;
     refresh_after(state, user).await;
     Ok(saved)
+}
+
+/// Adds the rules of `from`'s calendar to `commune`'s (after its own), and its reminder
+/// window when `commune` has no calendar yet: communes served by the same round share their
+/// rules, and the officer writes them once.
+pub async fn copy_rules(
+    state: &AppState,
+    user: &User,
+    commune: &Insee,
+    from: &Insee,
+) -> ApiResult<StoredCalendar> {
+    may_change(state, user, commune)?;
+    if from == commune {
+        return Err(ApiError::invalid(
+            "from: the calendar cannot take its own rules",
+            vec!["from: another commune than the calendar's".into()],
+        ));
+    }
+    let now = stored_instant(Timestamp::now());
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let source = store::calendar(&mut tx, from)
+        .await?
+        .filter(|c| !c.rules.is_empty())
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "{} has no collection rule to take",
+                crate::rules::owner_words(Some(from))
+            ))
+        })?;
+    if store::calendar(&mut tx, commune).await?.is_none() {
+        ensure_calendar(&mut tx, commune, user, &now).await?;
+        sqlx::query(
+            "UPDATE waste_calendars SET reminder_start = ?2, reminder_end = ?3 WHERE commune = ?1",
+        )
+        .bind(commune.as_str())
+        .bind(source.reminder.start.to_string())
+        .bind(source.reminder.end.to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
+    for r in &source.rules {
+        insert_rule(&mut tx, commune, user, &now, &r.rule).await?;
+    }
+    record(
+        &mut tx,
+        commune,
+        user,
+        &now,
+        format!(
+            "{} règle(s) reprise(s) du calendrier de {}",
+            source.rules.len(),
+            source.name
+        ),
+    )
+    .await?;
+    committed(state, user, tx, commune).await
+}
+
+/// Stores `rule` last in `commune`'s calendar, under a new id.
+async fn insert_rule(
+    conn: &mut SqliteConnection,
+    commune: &Insee,
+    user: &User,
+    now: &str,
+    rule: &Rule,
+) -> Result<String, sqlx::Error> {
+    let id = make_id(words::stream(rule.stream), "collecte");
+    sqlx::query(
+        "INSERT INTO waste_rules (id, commune, position, rule, updated_by, updated_at)
+         VALUES (?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM waste_rules
+         WHERE commune = ?2), ?3, ?4, ?5)",
+    )
+    .bind(&id)
+    .bind(commune.as_str())
+    .bind(json_text(rule))
+    .bind(user.id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(id)
 }
 
 /// Deletes rule `id` of `commune`'s calendar.

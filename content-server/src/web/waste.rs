@@ -92,6 +92,7 @@ pub(super) fn routes() -> Router<Arc<AppState>> {
         .route("/dechets/conseils/{id}/{action}", post(flags_post))
         .route("/dechets/{commune}", get(calendar_page))
         .route("/dechets/{commune}/rappel", post(reminder_post))
+        .route("/dechets/{commune}/reprendre", post(copy_post))
         .route(
             "/dechets/{commune}/supprimer",
             get(delete_calendar_form).post(delete_calendar_post),
@@ -670,6 +671,8 @@ struct CalendarPage {
     errors: Errors,
     subscribe: String,
     history: Vec<HistoryView>,
+    /// The other communes with rules, whose rules this calendar may take.
+    sources: Vec<Choice>,
 }
 
 /// `?semaines=…` (weeks previewed) and `?fait=…` (what the officer just did).
@@ -707,6 +710,7 @@ fn calendar_notice(done: Option<&str>, reminder: &Reminder) -> Option<Notice> {
         "regle-ajoutee" => "La règle est ajoutée : les écrans de la commune et l’abonnement des habitants suivent le nouveau calendrier.".to_owned(),
         "regle-modifiee" => "La règle est modifiée : les écrans de la commune et l’abonnement des habitants suivent le nouveau calendrier.".to_owned(),
         "regle-supprimee" => "La règle est supprimée : ses collectes disparaissent des écrans et de l’abonnement des habitants.".to_owned(),
+        "regles-reprises" => "Les règles sont reprises : les écrans de la commune et l’abonnement des habitants suivent le nouveau calendrier.".to_owned(),
         "rappel" => format!(
             "Le rappel est enregistré : les écrans le montrent la veille de chaque collecte, de {} à {}.",
             time_words(reminder.start),
@@ -733,12 +737,22 @@ async fn calendar_with(
     let loaded = async {
         let view = edit::view(state, commune, weeks).await?;
         let mut conn = state.db.acquire().await?;
-        let exists = store::calendar(&mut conn, commune).await?.is_some();
+        let all = store::calendars(&mut conn).await?;
+        let exists = all.iter().any(|c| &c.commune == commune);
+        let sources: Vec<Choice> = all
+            .iter()
+            .filter(|c| &c.commune != commune && !c.rules.is_empty())
+            .map(|c| Choice {
+                value: c.commune.to_string(),
+                label: c.name.clone(),
+                checked: false,
+            })
+            .collect();
         let history = store::history(&mut conn, commune, HISTORY_SHOWN).await?;
-        Ok::<_, ApiError>((view, exists, history))
+        Ok::<_, ApiError>((view, exists, history, sources))
     }
     .await;
-    let (view, exists, history) = match loaded {
+    let (view, exists, history, sources) = match loaded {
         Ok(x) => x,
         Err(e) => return server_error(headers, &e),
     };
@@ -801,6 +815,7 @@ async fn calendar_with(
                 what: h.what,
             })
             .collect(),
+        sources,
     };
     (status, render(&page)).into_response()
 }
@@ -933,6 +948,62 @@ async fn reminder_post(
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await
+}
+
+/// The form taking another commune's rules.
+#[derive(Debug, Deserialize)]
+pub(super) struct CopyForm {
+    #[serde(default)]
+    csrf_token: Option<String>,
+    #[serde(default)]
+    depuis: String,
+}
+
+impl CsrfField for CopyForm {
+    fn csrf_token(&self) -> Option<&str> {
+        self.csrf_token.as_deref()
+    }
+}
+
+/// `POST /dechets/{commune}/reprendre`: adds the rules of the commune chosen.
+async fn copy_post(
+    State(state): State<Arc<AppState>>,
+    Path(code): Path<String>,
+    Posted {
+        officer,
+        headers,
+        form,
+    }: Posted<CopyForm>,
+) -> Response {
+    let commune = match commune_of(&headers, &code) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let from = match commune_of(&headers, form.depuis.trim()) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match edit::copy_rules(&state, &officer.user, &commune, &from).await {
+        Ok(_) => {
+            Redirect::to(&format!("/dechets/{commune}?fait=regles-reprises#regles")).into_response()
+        }
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            calendar_with(
+                &state,
+                &officer,
+                &headers,
+                &commune,
+                PREVIEW_WEEKS,
+                Some(Notice::error(
+                    "Choisissez une autre commune que celle de ce calendrier.",
+                )),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => refusal_page(&headers, &officer, &e, Subject::Calendar),
+    }
 }
 
 /// One problem of a reminder refused by the shared rules, in French, with its field.
