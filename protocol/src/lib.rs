@@ -9,6 +9,7 @@ pub mod canonical;
 pub mod data;
 pub mod eval;
 pub mod format;
+pub mod html;
 pub mod ids;
 pub mod layout;
 pub mod manifest;

@@ -13,24 +13,14 @@ use std::time::Instant;
 
 use beffroi_protocol::data::waste::{Reminder, Stream, WasteData};
 use beffroi_protocol::time::Weekday;
-use beffroi_waste::{Calendar, HolidayRule, MonthDay, Rhythm, Rule, Season, Shift, WeekParity};
+use beffroi_waste::{Calendar, MonthDay, Rhythm, Rule, Season, Shift, WeekParity};
 use jiff::civil::{Date, date};
 
 fn rule(stream: Stream, rhythm: Rhythm, shift: Shift) -> Rule {
-    Rule {
-        stream,
-        rhythm,
-        season: None,
-        valid_from: None,
-        valid_until: None,
-        holidays: HolidayRule {
-            shift,
-            kept: Vec::new(),
-        },
-        added: Vec::new(),
-        cancelled: Vec::new(),
-        note: beffroi_protocol::text::Text::fr("Sortir le bac la veille au soir."),
-    }
+    let mut r = Rule::new(stream, rhythm);
+    r.holidays.shift = shift;
+    r.note = beffroi_protocol::text::Text::fr("Sortir le bac la veille au soir.");
+    r
 }
 
 /// Commune `i`'s calendar: the same five kinds of rule on days that vary with `i`.

@@ -47,6 +47,24 @@ pub struct Rule {
     pub note: Text,
 }
 
+impl Rule {
+    /// A rule collecting `stream` on `rhythm` all year, with no dates added or called off,
+    /// no note, and the default holiday shift (to the next working day).
+    pub fn new(stream: Stream, rhythm: Rhythm) -> Self {
+        Self {
+            stream,
+            rhythm,
+            season: None,
+            valid_from: None,
+            valid_until: None,
+            holidays: HolidayRule::default(),
+            added: Vec::new(),
+            cancelled: Vec::new(),
+            note: Text::default(),
+        }
+    }
+}
+
 /// Which days a rule collects on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

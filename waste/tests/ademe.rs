@@ -156,7 +156,8 @@ fn sample_texts_are_plain_and_bounded() {
             }
         }
     }
-    // `<br />` became line ends, `<br /><br />` a blank line.
+    // `<br />` became line ends, and so did `<br /><br />` (paragraphs are one line break
+    // on the screens, as in news and agenda texts).
     assert_eq!(
         fr(&by_name(&g, "Aliments compostables").instructions),
         "Compostez-les à domicile ou jetez-les dans un bac de compostage partagé, si cette \
@@ -167,11 +168,11 @@ fn sample_texts_are_plain_and_bounded() {
     assert_eq!(
         fr(&by_name(&g, "Tondeuse à gazon thermique").instructions),
         "Si elle est encore en bon état, remettez-la à une structure de réemploi ou \
-         revendez-la.\n\nSinon, apportez-la en déchèterie."
+         revendez-la.\nSinon, apportez-la en déchèterie."
     );
     // The masks' text opens with "<br /><br /><br />\t": no blank lines are left above.
     let mask = fr(&by_name(&g, "masque à usage unique").instructions);
-    assert!(mask.starts_with("Durant la crise du coronavirus :\n\nSi vous n'êtes pas malade"));
+    assert!(mask.starts_with("Durant la crise du coronavirus :\nSi vous n'êtes pas malade"));
     // Twelve texts are longer than 600 characters: cut at a sentence end, so no "…".
     assert_eq!(bounded, 0);
     let long = fr(&by_name(&g, "Cosmétique (produit et emballage)").instructions);
@@ -420,9 +421,9 @@ fn html_of_other_shapes_is_cleaned() {
     assert_eq!(fr(&a.name), "Pot & couvercle");
     assert_eq!(
         fr(&a.instructions),
-        "Le pot : bac à verre.\n\n- Le couvercle : bac jaune\n- L'étiquette : rien"
+        "Le pot : bac à verre.\nLe couvercle : bac jaune\nL'étiquette : rien"
     );
-    assert_eq!(fr(&a.prevention), "Achetez en\n\nvrac");
+    assert_eq!(fr(&a.prevention), "Achetez en vrac");
     assert_eq!(
         a.destination,
         Destination::Bin {

@@ -16,15 +16,8 @@ use super::{DemoError, commune, fr_en};
 /// A rule collecting `stream` on `rhythm`, moved to the next working day by a holiday.
 fn rule(stream: Stream, rhythm: Rhythm, note: Text) -> Rule {
     Rule {
-        stream,
-        rhythm,
-        season: None,
-        valid_from: None,
-        valid_until: None,
-        holidays: HolidayRule::default(),
-        added: Vec::new(),
-        cancelled: Vec::new(),
         note,
+        ..Rule::new(stream, rhythm)
     }
 }
 

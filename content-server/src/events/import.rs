@@ -26,8 +26,8 @@ use super::store::{
 use crate::alerts::stored_instant;
 use crate::api::error::{ApiError, ApiResult};
 use crate::fetch::{self, Fetched};
-use crate::news::html;
 use crate::server::AppState;
+use beffroi_protocol::html;
 
 /// The largest source accepted: a tourist office's whole agenda as DATAtourisme JSON-LD
 /// runs to a few MiB.

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::html;
+use beffroi_protocol::html;
 
 /// The largest feed read; a news feed is a few hundred kilobytes at most.
 pub const MAX_FEED_BYTES: usize = 8 * 1024 * 1024;

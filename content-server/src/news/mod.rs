@@ -4,7 +4,6 @@
 pub mod dataset;
 pub mod edit;
 pub mod feed;
-pub mod html;
 pub mod import;
 pub mod refresh;
 pub mod schedule;

@@ -3,9 +3,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 use beffroi_protocol::data::waste::{Reminder, Stream};
-use beffroi_protocol::text::Text;
 use beffroi_protocol::time::Weekday;
-use beffroi_waste::{Calendar, HolidayRule, Planned, Rhythm, Rule, Shift};
+use beffroi_waste::{Calendar, Planned, Rhythm, Rule, Shift};
 use jiff::civil::Date;
 
 /// A date written `YYYY-MM-DD`.
@@ -20,17 +19,7 @@ pub fn ds(list: &[&str]) -> Vec<Date> {
 
 /// A rule with only a stream and a rhythm (holidays shift to the next day, the default).
 pub fn rule(stream: Stream, rhythm: Rhythm) -> Rule {
-    Rule {
-        stream,
-        rhythm,
-        season: None,
-        valid_from: None,
-        valid_until: None,
-        holidays: HolidayRule::default(),
-        added: Vec::new(),
-        cancelled: Vec::new(),
-        note: Text::default(),
-    }
+    Rule::new(stream, rhythm)
 }
 
 /// The same rule with another holiday shift.

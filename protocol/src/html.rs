@@ -1,4 +1,5 @@
-//! HTML fragments from feeds turned into clean text for the screens.
+//! HTML fragments (from feeds, agenda sources, ADEME's guide) turned into clean text for the
+//! screens.
 //!
 //! Feeds carry HTML of every quality, so this is a small tolerant scanner rather than a parser:
 //! it never fails, never panics and does work linear in the length of its input.
@@ -470,19 +471,25 @@ fn entity(text: &str) -> Option<(Option<char>, usize)> {
 /// The character of a numeric reference, read the way browsers do: the C1 range as
 /// windows-1252, anything that is no character as U+FFFD.
 fn numeric_char(value: u32) -> char {
-    if (0x80..=0x9F).contains(&value) {
-        let byte = [value as u8];
-        let (decoded, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte);
-        return decoded
-            .chars()
-            .next()
-            .unwrap_or(char::REPLACEMENT_CHARACTER);
+    if let Some(c) = value
+        .checked_sub(0x80)
+        .and_then(|i| WINDOWS_1252_HIGH.get(i as usize))
+        .filter(|c| **c != '\0')
+    {
+        return *c;
     }
     match value {
         0 => char::REPLACEMENT_CHARACTER,
         _ => char::from_u32(value).unwrap_or(char::REPLACEMENT_CHARACTER),
     }
 }
+
+/// The characters Windows-1252 gives bytes 0x80 to 0x9F; `'\0'` where it defines none
+/// (those bytes then read as the C1 control of the same number, as in Latin-1).
+pub const WINDOWS_1252_HIGH: [char; 32] = [
+    '€', '\0', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\0', 'Ž', '\0', '\0', '‘',
+    '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\0', 'ž', 'Ÿ',
+];
 
 /// The names of U+00A0 to U+00FF, in order.
 const LATIN1: [&str; 96] = [
