@@ -57,7 +57,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{Cursor, Read as _};
 
 use beffroi_protocol::data::events::{EventCategory, EventStatus};
-use beffroi_protocol::text::{Lang, Text};
+use beffroi_protocol::text::{Lang, Text, fold};
 use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, ZonedDateTime};
@@ -697,8 +697,7 @@ fn page(v: &Value) -> Option<String> {
     let is_website = |m: &Value| {
         json::get(m, &["type"]).is_some_and(|t| {
             json::string_at(t, &["id"]).as_deref() == Some(WEBSITE)
-                || json::string_at(t, &["libelleFr"])
-                    .is_some_and(|l| category::fold(&l).contains("site web"))
+                || json::string_at(t, &["libelleFr"]).is_some_and(|l| fold(&l).contains("site web"))
         })
     };
     means
@@ -1131,7 +1130,7 @@ fn rules(p: &Value, name: &str) -> Result<Option<Vec<Rule>>, String> {
             json::get(h, &["type"]).is_some_and(|t| {
                 json::string_at(t, &["id"]).as_deref() == Some(OPENING_HOURS)
                     || json::string_at(t, &["libelleFr"])
-                        .is_some_and(|l| category::fold(&l).starts_with("ouverture"))
+                        .is_some_and(|l| fold(&l).starts_with("ouverture"))
                     || t.as_str() == Some("opening")
             })
         };

@@ -2,6 +2,7 @@
 //! keywords, DATAtourisme types), in French and English.
 
 use beffroi_protocol::data::events::EventCategory;
+use beffroi_protocol::text::fold;
 
 /// Word stems for each category, lowercase without accents, most specific first: the first
 /// category with a stem found in any of the words wins.
@@ -172,24 +173,6 @@ fn spaced(text: &str) -> String {
         }
     }
     out
-}
-
-/// Lowercase without the accents of French (so that "Fête" and "fete" match).
-pub fn fold(word: &str) -> String {
-    word.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'à' | 'â' | 'ä' | 'á' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' | 'í' => 'i',
-            'ô' | 'ö' | 'ó' => 'o',
-            'ù' | 'û' | 'ü' | 'ú' => 'u',
-            'ç' => 'c',
-            'ÿ' => 'y',
-            '’' => '\'',
-            other => other,
-        })
-        .collect()
 }
 
 #[cfg(test)]

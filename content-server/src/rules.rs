@@ -47,39 +47,12 @@ pub(crate) fn may_publish(
 /// An id made from `name` ("Fête de la soupe" → "fete-de-la-soupe-3f2a"), unique enough
 /// for an officer's items, with a random suffix (`fallback` when the name has no letter).
 pub(crate) fn make_id(name: &str, fallback: &str) -> String {
-    let mut slug = String::new();
-    for c in name.chars().flat_map(fold) {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
-        }
-        if slug.len() >= 40 {
-            break;
-        }
-    }
-    let slug = slug.trim_end_matches('-');
+    let slug = beffroi_protocol::text::slug(name, 40);
     let suffix = &crate::auth::tokens::random_hex()[..6];
     if slug.is_empty() {
         format!("{fallback}-{suffix}")
     } else {
         format!("{slug}-{suffix}")
-    }
-}
-
-/// A Latin letter without its accent (é → e, œ → oe), for ids.
-fn fold(c: char) -> Vec<char> {
-    match c {
-        'à' | 'â' | 'ä' | 'á' | 'À' | 'Â' | 'Ä' => vec!['a'],
-        'ç' | 'Ç' => vec!['c'],
-        'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => vec!['e'],
-        'î' | 'ï' | 'Î' | 'Ï' => vec!['i'],
-        'ô' | 'ö' | 'Ô' | 'Ö' => vec!['o'],
-        'ù' | 'û' | 'ü' | 'Ù' | 'Û' | 'Ü' => vec!['u'],
-        'ÿ' => vec!['y'],
-        'œ' | 'Œ' => vec!['o', 'e'],
-        'æ' | 'Æ' => vec!['a', 'e'],
-        other => vec![other],
     }
 }
 

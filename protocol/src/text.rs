@@ -122,9 +122,61 @@ impl Text {
     }
 }
 
+/// `s` in lower case without the accents of French and its neighbours (œ → oe, æ → ae),
+/// typographic apostrophes made `'` and non-breaking spaces made spaces: what searches,
+/// keyword rules and loosely matched keys compare ("Fête", "FETE" and "fete" alike).
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().flat_map(char::to_lowercase) {
+        match c {
+            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => out.push('a'),
+            'ç' => out.push('c'),
+            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
+            'î' | 'ï' | 'í' | 'ì' => out.push('i'),
+            'ô' | 'ö' | 'ó' | 'ò' | 'õ' | 'ø' => out.push('o'),
+            'ù' | 'û' | 'ü' | 'ú' => out.push('u'),
+            'ÿ' | 'ý' => out.push('y'),
+            'ñ' => out.push('n'),
+            'œ' => out.push_str("oe"),
+            'æ' => out.push_str("ae"),
+            '\u{2018}' | '\u{2019}' | '\u{02BC}' | '`' | '\u{B4}' => out.push('\''),
+            '\u{A0}' | '\u{202F}' | '\u{2007}' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `s` as lower-case ASCII letters and digits joined by single hyphens, at most `max`
+/// bytes ("Fête de la soupe" → "fete-de-la-soupe"); empty when `s` has no letter or digit.
+pub fn slug(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in fold(s).chars() {
+        if out.len() >= max {
+            break;
+        }
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_and_slugs() {
+        assert_eq!(fold("Fête À L’Œuvre\u{202f}!"), "fete a l'oeuvre !");
+        assert_eq!(fold("Déchèterie"), "decheterie");
+        assert_eq!(slug("Fête de la soupe", 40), "fete-de-la-soupe");
+        assert_eq!(slug("  Saint-Rémy-au-Bois ", 40), "saint-remy-au-bois");
+        assert_eq!(slug("Saint-Rémy-au-Bois", 8), "saint-re");
+        assert_eq!(slug("«\u{a0}?\u{a0}»", 40), "");
+    }
 
     #[test]
     fn falls_back_to_french_then_first_language() {

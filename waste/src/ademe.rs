@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use beffroi_protocol::data::waste::{Destination, SortingAdvice, Stream};
 use beffroi_protocol::html::{self, WINDOWS_1252_HIGH};
-use beffroi_protocol::text::{Lang, Text};
+use beffroi_protocol::text::{Lang, Text, fold};
 use serde_json::Value;
 
 /// What a guide file held.
@@ -467,30 +467,6 @@ fn repair_mojibake(s: &str) -> Option<String> {
 
 // ---------------------------------------------------------------------------------------
 // Keys and matching.
-
-/// Lower case without French accents, with typographic apostrophes and non-breaking spaces
-/// made plain: the form keys and keyword rules are compared in.
-fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars().flat_map(char::to_lowercase) {
-        match c {
-            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => out.push('a'),
-            'ç' => out.push('c'),
-            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
-            'î' | 'ï' | 'í' | 'ì' => out.push('i'),
-            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => out.push('o'),
-            'ù' | 'û' | 'ü' | 'ú' => out.push('u'),
-            'ÿ' | 'ý' => out.push('y'),
-            'ñ' => out.push('n'),
-            'œ' => out.push_str("oe"),
-            'æ' => out.push_str("ae"),
-            '\u{2018}' | '\u{2019}' | '\u{02BC}' | '`' | '\u{B4}' => out.push('\''),
-            '\u{A0}' | '\u{202F}' | '\u{2007}' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// A key folded, keeping letters and digits only: `Comment_les_éviter_?`, `Comment les
 /// éviter ?` and `comment-les-eviter` are all `commentleseviter`.

@@ -103,40 +103,11 @@ pub fn export(cal: &Calendar, from: Date, until: Date, stamp: Timestamp, domain:
 /// (accents dropped, other characters as hyphens), e.g. `collectes-fruges.ics`; the INSEE
 /// code when the name has no letter or digit.
 pub fn file_name(cal: &Calendar) -> String {
-    let mut slug = String::new();
-    for c in cal.name.chars().flat_map(char::to_lowercase) {
-        let folded = fold(c);
-        if !folded.is_empty() {
-            slug.push_str(folded);
-        } else if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    let slug = slug.trim_end_matches('-');
+    let slug = beffroi_protocol::text::slug(&cal.name, usize::MAX);
     if slug.is_empty() {
         format!("collectes-{}.ics", cal.commune)
     } else {
         format!("collectes-{slug}.ics")
-    }
-}
-
-/// The letters of French (and a few neighbours') accented letters, without the accent; empty
-/// for anything else.
-fn fold(c: char) -> &'static str {
-    match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => "a",
-        'æ' => "ae",
-        'ç' => "c",
-        'è' | 'é' | 'ê' | 'ë' => "e",
-        'ì' | 'í' | 'î' | 'ï' => "i",
-        'ñ' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => "o",
-        'œ' => "oe",
-        'ù' | 'ú' | 'û' | 'ü' => "u",
-        'ý' | 'ÿ' => "y",
-        _ => "",
     }
 }
 

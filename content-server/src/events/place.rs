@@ -2,8 +2,8 @@
 //! source writes: an INSEE code, a postal code and a city, or a free-text location.
 
 use beffroi_agenda::Place;
-use beffroi_agenda::category::fold;
 use beffroi_protocol::ids::Insee;
+use beffroi_protocol::text::fold;
 
 use crate::communes::{self, Commune};
 

@@ -25,7 +25,7 @@ use axum::routing::{get, post};
 use beffroi_protocol::data::waste::{Destination, Reminder, SortingAdvice, Stream};
 use beffroi_protocol::format::{month_name, weekday_name};
 use beffroi_protocol::ids::Insee;
-use beffroi_protocol::text::Lang;
+use beffroi_protocol::text::{Lang, fold};
 use beffroi_protocol::time::{TimeOfDay, Weekday};
 use beffroi_waste::{
     Calendar, Holiday, HolidayRule, MonthDay, Rhythm, Rule, Season, Shift, WeekParity,
@@ -271,27 +271,6 @@ fn options<V: AsRef<str>, L: Into<String>>(
             label: label.into(),
         })
         .collect()
-}
-
-/// Text folded for a search: lower case, without accents.
-fn folded(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars().flat_map(char::to_lowercase) {
-        match c {
-            'à' | 'â' | 'ä' | 'á' | 'ã' => out.push('a'),
-            'ç' => out.push('c'),
-            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
-            'î' | 'ï' | 'í' => out.push('i'),
-            'ô' | 'ö' | 'ó' => out.push('o'),
-            'ù' | 'û' | 'ü' | 'ú' => out.push('u'),
-            'ÿ' => out.push('y'),
-            'œ' => out.push_str("oe"),
-            'æ' => out.push_str("ae"),
-            '’' => out.push('\''),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A date typed as `2027-02-28` (what a date field sends) or `28/02/2027`.
@@ -2118,7 +2097,7 @@ fn kept_by(a: &StoredAdvice, filter: &str, q: &str) -> bool {
         .0
         .values()
         .chain(&a.advice.synonyms)
-        .map(|t| folded(t))
+        .map(|t| fold(t))
         .collect();
     words.iter().all(|w| haystack.iter().any(|t| t.contains(w)))
 }
@@ -2185,8 +2164,8 @@ async fn guide_with(
         .to_owned();
     let result =
         result.or_else(|| guide_notice(q.fait.as_deref(), q.id.as_deref(), &advice, &imports));
-    let needle = folded(search.trim());
-    advice.sort_by_cached_key(|a| (folded(&headline(&a.advice.name)), a.advice.id.clone()));
+    let needle = fold(search.trim());
+    advice.sort_by_cached_key(|a| (fold(&headline(&a.advice.name)), a.advice.id.clone()));
     let total = advice.len();
     let kept: Vec<&StoredAdvice> = advice
         .iter()
@@ -2748,8 +2727,8 @@ mod tests {
 
     #[test]
     fn the_search_ignores_accents_and_case() {
-        assert_eq!(folded("Déchèterie Œuvre"), "decheterie oeuvre");
-        assert!(folded("Pot de crème").contains(&folded("CREME")));
+        assert_eq!(fold("Déchèterie Œuvre"), "decheterie oeuvre");
+        assert!(fold("Pot de crème").contains(&fold("CREME")));
     }
 
     #[test]
