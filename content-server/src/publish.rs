@@ -700,22 +700,92 @@ impl AlertRefresh {
 /// What a refresh did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Refreshed {
-    /// The data set changed (its new hash), or `None` when it was already current.
-    pub data_set: Option<Sha256>,
+    /// The data sets that changed, or none when they were already current.
+    pub data_sets: Vec<&'static str>,
     /// Screens whose manifest changed, with their new version.
     pub screens: BTreeMap<String, String>,
 }
 
+/// A data set the server derives from its own tables (the catalogue aside, so far).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Derived {
+    /// From the announcements and feed items.
+    News,
+    /// From the events, expanded over the horizon.
+    Events,
+    /// From the waste calendars and the sorting guide.
+    Waste,
+}
+
+impl Derived {
+    /// Every one, in the order the server builds them at start-up.
+    pub(crate) const ALL: [Derived; 3] = [Self::News, Self::Events, Self::Waste];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::News => "news",
+            Self::Events => "events",
+            Self::Waste => "waste",
+        }
+    }
+}
+
+/// Rebuilds the data sets `which` from the stored rows as of now; when any differs from the
+/// one in force, stores it, rebuilds every screen's manifest once with them all (only the
+/// screens showing a changed one change) and pushes the changed manifests.
+///
+/// Like a publish, a refresh holds the publish lock, so that the two never interleave; the
+/// data sets in force are replaced inside the write transaction that stores the new
+/// manifests, so that an alert change (which rebuilds manifests in its own write
+/// transaction) always builds with the data sets its manifests will be stored beside.
+pub(crate) async fn refresh_data_sets(
+    state: &AppState,
+    user: Option<i64>,
+    which: &[Derived],
+) -> ApiResult<Refreshed> {
+    let _guard = state.publishing.lock().await;
+    let now = Timestamp::from_second(Timestamp::now().as_second())
+        .map_err(|e| ApiError::internal("reading the clock", e))?;
+    let current = state.data_sets();
+    let mut next = current.clone();
+    let mut changed = Vec::new();
+    for d in which {
+        let before = next.clone();
+        match d {
+            Derived::News => crate::news::refresh::prepare(state, now, &mut next).await?,
+            Derived::Events => crate::events::refresh::prepare(state, now, &mut next).await?,
+            Derived::Waste => crate::waste::refresh::prepare(state, now, &mut next).await?,
+        }
+        if next != before {
+            changed.push(d.name());
+        }
+    }
+    if changed.is_empty() {
+        return Ok(Refreshed::default());
+    }
+    let label = changed.join(", ");
+    let screens = rebuild_with_data_sets(state, &next, &current, user, now, &label).await?;
+    tracing::info!(
+        "data sets rebuilt ({label}): {} screens changed",
+        screens.len()
+    );
+    Ok(Refreshed {
+        data_sets: changed,
+        screens,
+    })
+}
+
 /// Stores the manifests of every screen rebuilt with `next` under a new publication number,
 /// makes `next` the data sets in force, commits, and pushes the changed manifests.
-/// `data_set` names the data set that changed (`news`, `events`) in the publication.
-pub(crate) async fn rebuild_with_data_sets(
+/// `data_set` names the data sets that changed (`news`, `events, waste`) in the
+/// publication.
+async fn rebuild_with_data_sets(
     state: &AppState,
     next: &DataSets,
     current: &DataSets,
     user: Option<i64>,
     now: Timestamp,
-    data_set: &'static str,
+    data_set: &str,
 ) -> ApiResult<BTreeMap<String, String>> {
     let mut conn = state.db.acquire().await?;
     let rows = store::all(&mut conn).await?;

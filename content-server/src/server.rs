@@ -220,17 +220,10 @@ pub async fn open(settings: Settings) -> Result<AppState, ServerError> {
         data_sets: std::sync::RwLock::new(data_sets),
         tls_fingerprint,
     };
-    // The stored news as a data set (the same bytes as before a restart, so no manifest
-    // changes unless an item expired meanwhile).
-    crate::news::refresh(&state, None)
-        .await
-        .map_err(|e| ServerError::Seed(e.message))?;
-    // And the agenda, expanded over today's window.
-    crate::events::refresh(&state, None)
-        .await
-        .map_err(|e| ServerError::Seed(e.message))?;
-    // And the waste calendars, expanded over this week's window.
-    crate::waste::refresh(&state, None)
+    // The stored news, agenda and waste calendars as data sets, and the manifests rebuilt
+    // once with them all (the same bytes as before a restart, so no manifest changes unless
+    // an item expired or the agenda's or the calendars' window moved meanwhile).
+    crate::publish::refresh_data_sets(&state, None, &crate::publish::Derived::ALL)
         .await
         .map_err(|e| ServerError::Seed(e.message))?;
     Ok(state)

@@ -1,22 +1,29 @@
-//! Rebuilding the events data set after a change (or as the days go by), and the
-//! manifests of the screens it reaches — under the publish lock, like a news refresh.
+//! The events data set rebuilt from the stored events as the days go by
+//! (`crate::publish::refresh_data_sets` stores it and rebuilds the manifests of the screens
+//! it reaches).
 
 use jiff::Timestamp;
 
 use super::{dataset, store};
 use crate::api::error::{ApiError, ApiResult};
-use crate::model::manifest::EVENT_IMAGE_BOX;
-use crate::publish::{self, Refreshed};
+use crate::model::manifest::{DataSets, EVENT_IMAGE_BOX};
+use crate::publish::{self, Derived, Refreshed};
 use crate::server::AppState;
 
-/// Rebuilds the events data set from the stored events as of now; when it differs from the
-/// one in force, stores it, rebuilds every screen's manifest with it (only those showing
-/// an agenda change) and pushes the changed ones. `user`: who caused it (`None`: the
-/// schedule).
+/// Rebuilds the events data set as of now and, when it changed, every screen's manifest
+/// with it (only those showing an agenda change), pushing the changed ones. `user`: who
+/// caused it (`None`: the schedule).
 pub async fn refresh(state: &AppState, user: Option<i64>) -> ApiResult<Refreshed> {
-    let _guard = state.publishing.lock().await;
-    let now = Timestamp::from_second(Timestamp::now().as_second())
-        .map_err(|e| ApiError::internal("reading the clock", e))?;
+    publish::refresh_data_sets(state, user, &[Derived::Events]).await
+}
+
+/// Puts the events data set as of `now` into `next` (stored as a blob when it changed).
+/// Called under the publish lock.
+pub(crate) async fn prepare(
+    state: &AppState,
+    now: Timestamp,
+    next: &mut DataSets,
+) -> ApiResult<()> {
     let mut conn = state.db.acquire().await?;
     let events = store::events(&mut conn).await?;
     let sources = store::sources(&mut conn).await?;
@@ -33,26 +40,18 @@ pub async fn refresh(state: &AppState, user: Option<i64>) -> ApiResult<Refreshed
     for e in &mut built.data.events {
         e.image = e.image.as_ref().and_then(|i| swap.get(i).cloned());
     }
-    let current = state.data_sets();
     let (r, _) = beffroi_protocol::canonical::encode_blob(&built.data)
         .map_err(|e| ApiError::internal("encoding the agenda", e))?;
-    if current.refs.events.as_ref() == Some(&r) && current.event_images == images {
-        return Ok(Refreshed::default());
+    if next.refs.events.as_ref() == Some(&r) && next.event_images == images {
+        return Ok(());
     }
     let r = publish::store_data_set(&state.blobs, &state.db, &built.data).await?;
-    let mut next = current.clone();
-    next.refs.events = Some(r.clone());
-    next.event_images = images;
-    let screens =
-        publish::rebuild_with_data_sets(state, &next, &current, user, now, "events").await?;
     tracing::info!(
-        "events data set {} ({} occurrences): {} screens changed",
+        "events data set {} ({} occurrences)",
         r.sha256,
-        built.data.events.len(),
-        screens.len()
+        built.data.events.len()
     );
-    Ok(Refreshed {
-        data_set: Some(r.sha256),
-        screens,
-    })
+    next.refs.events = Some(r);
+    next.event_images = images;
+    Ok(())
 }

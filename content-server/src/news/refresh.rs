@@ -1,27 +1,29 @@
-//! Rebuilding the news data set after a change, and the manifests of the screens it
-//! reaches.
-//!
-//! Like a publish, a refresh holds the publish lock, so that the two never interleave; the
-//! data set in force is replaced inside the write transaction that stores the new
-//! manifests, so that an alert change (which rebuilds manifests in its own write
-//! transaction) always builds with the data set its manifests will be stored beside.
+//! The news data set rebuilt from the stored items (`crate::publish::refresh_data_sets`
+//! stores it and rebuilds the manifests of the screens it reaches).
 
 use jiff::Timestamp;
 
 use super::dataset;
 use super::store;
 use crate::api::error::{ApiError, ApiResult};
-use crate::model::manifest::NEWS_IMAGE_BOX;
-use crate::publish::{self, Refreshed};
+use crate::model::manifest::{DataSets, NEWS_IMAGE_BOX};
+use crate::publish::{self, Derived, Refreshed};
 use crate::server::AppState;
 
-/// Rebuilds the news data set from the stored items as of now; when it differs from the
-/// one in force, stores it, rebuilds every screen's manifest with it (only those showing
-/// news change) and pushes the changed ones. `user`: who caused it (`None`: the schedule).
+/// Rebuilds the news data set as of now and, when it changed, every screen's manifest with
+/// it (only those showing news change), pushing the changed ones. `user`: who caused it
+/// (`None`: the schedule).
 pub async fn refresh(state: &AppState, user: Option<i64>) -> ApiResult<Refreshed> {
-    let _guard = state.publishing.lock().await;
-    let now = Timestamp::from_second(Timestamp::now().as_second())
-        .map_err(|e| ApiError::internal("reading the clock", e))?;
+    publish::refresh_data_sets(state, user, &[Derived::News]).await
+}
+
+/// Puts the news data set as of `now` into `next` (stored as a blob when it changed).
+/// Called under the publish lock.
+pub(crate) async fn prepare(
+    state: &AppState,
+    now: Timestamp,
+    next: &mut DataSets,
+) -> ApiResult<()> {
     let mut conn = state.db.acquire().await?;
     let items = store::items(&mut conn).await?;
     let feeds = store::feeds(&mut conn).await?;
@@ -35,27 +37,18 @@ pub async fn refresh(state: &AppState, user: Option<i64>) -> ApiResult<Refreshed
     for n in &mut built.data.items {
         n.image = n.image.as_ref().and_then(|i| swap.get(i).cloned());
     }
-    let current = state.data_sets();
     let (r, _) = beffroi_protocol::canonical::encode_blob(&built.data)
         .map_err(|e| ApiError::internal("encoding the news", e))?;
-    if current.refs.news.as_ref() == Some(&r) && current.news_images == images {
-        return Ok(Refreshed::default());
+    if next.refs.news.as_ref() == Some(&r) && next.news_images == images {
+        return Ok(());
     }
     let r = publish::store_data_set(&state.blobs, &state.db, &built.data).await?;
-    let mut next = current.clone();
-    next.refs.news = Some(r.clone());
-    next.news_images = images;
-
-    let screens =
-        publish::rebuild_with_data_sets(state, &next, &current, user, now, "news").await?;
     tracing::info!(
-        "news data set {} ({} items): {} screens changed",
+        "news data set {} ({} items)",
         r.sha256,
-        built.data.items.len(),
-        screens.len()
+        built.data.items.len()
     );
-    Ok(Refreshed {
-        data_set: Some(r.sha256),
-        screens,
-    })
+    next.refs.news = Some(r);
+    next.news_images = images;
+    Ok(())
 }

@@ -1,21 +1,29 @@
-//! Rebuilding the waste data set after a change (or as the weeks go by), and the manifests
-//! of the screens it reaches — under the publish lock, like an agenda refresh.
+//! The waste data set rebuilt from the stored calendars and guide as the weeks go by
+//! (`crate::publish::refresh_data_sets` stores it and rebuilds the manifests of the screens
+//! it reaches).
 
 use jiff::Timestamp;
 
 use super::{dataset, store};
 use crate::api::error::{ApiError, ApiResult};
-use crate::publish::{self, Refreshed};
+use crate::model::manifest::DataSets;
+use crate::publish::{self, Derived, Refreshed};
 use crate::server::AppState;
 
-/// Rebuilds the waste data set from the stored calendars and guide as of now; when it
-/// differs from the one in force, stores it, rebuilds every screen's manifest with it (only
-/// those showing waste prompts change) and pushes the changed ones. `user`: who caused it
-/// (`None`: the schedule).
+/// Rebuilds the waste data set as of now and, when it changed, every screen's manifest with
+/// it (only those showing waste prompts change), pushing the changed ones. `user`: who
+/// caused it (`None`: the schedule).
 pub async fn refresh(state: &AppState, user: Option<i64>) -> ApiResult<Refreshed> {
-    let _guard = state.publishing.lock().await;
-    let now = Timestamp::from_second(Timestamp::now().as_second())
-        .map_err(|e| ApiError::internal("reading the clock", e))?;
+    publish::refresh_data_sets(state, user, &[Derived::Waste]).await
+}
+
+/// Puts the waste data set as of `now` into `next` (stored as a blob when it changed).
+/// Called under the publish lock.
+pub(crate) async fn prepare(
+    state: &AppState,
+    now: Timestamp,
+    next: &mut DataSets,
+) -> ApiResult<()> {
     let mut conn = state.db.acquire().await?;
     let calendars = store::calendars(&mut conn).await?;
     let advice = store::advice(&mut conn).await?;
@@ -25,26 +33,18 @@ pub async fn refresh(state: &AppState, user: Option<i64>) -> ApiResult<Refreshed
         tokio::task::spawn_blocking(move || dataset::build(&calendars, &advice, from, until))
             .await
             .map_err(|e| ApiError::internal("expanding the waste calendars", e))?;
-    let current = state.data_sets();
     let (r, _) = beffroi_protocol::canonical::encode_blob(&data)
         .map_err(|e| ApiError::internal("encoding the waste data set", e))?;
-    if current.refs.waste.as_ref() == Some(&r) {
-        return Ok(Refreshed::default());
+    if next.refs.waste.as_ref() == Some(&r) {
+        return Ok(());
     }
     let r = publish::store_data_set(&state.blobs, &state.db, &data).await?;
-    let mut next = current.clone();
-    next.refs.waste = Some(r.clone());
-    let screens =
-        publish::rebuild_with_data_sets(state, &next, &current, user, now, "waste").await?;
     tracing::info!(
-        "waste data set {} ({} communes, {} sorting tips): {} screens changed",
+        "waste data set {} ({} communes, {} sorting tips)",
         r.sha256,
         data.communes.len(),
-        data.advice.len(),
-        screens.len()
+        data.advice.len()
     );
-    Ok(Refreshed {
-        data_set: Some(r.sha256),
-        screens,
-    })
+    next.refs.waste = Some(r);
+    Ok(())
 }
