@@ -373,13 +373,12 @@ pub async fn save_rule(
             id
         }
     };
-    let saved = store::calendar(&mut tx, commune)
+    committed(state, user, tx, commune)
         .await?
-        .and_then(|c| c.rules.into_iter().find(|r| r.id == rule_id))
-        .ok_or_else(|| ApiError::internal("saving a rule", "the rule vanished"))?;
-    tx.commit().await?;
-    refresh_after(state, user).await;
-    Ok(saved)
+        .rules
+        .into_iter()
+        .find(|r| r.id == rule_id)
+        .ok_or_else(|| ApiError::internal("saving a rule", "the rule vanished"))
 }
 
 /// Adds the rules of `from`'s calendar to `commune`'s (after its own), and its reminder
